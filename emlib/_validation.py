@@ -1,0 +1,103 @@
+"""Input checks shared by every public emlib function.
+
+Bad input must fail at the public boundary with a ``ValueError``/``TypeError`` that names
+the argument, never as a numpy traceback from deep inside or, worse, a silent wrong answer.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "as_float_array",
+    "check_distribution",
+    "check_int",
+    "check_positive_definite",
+    "check_probability",
+    "check_real",
+]
+
+
+def as_float_array(value: Any, name: str, *, ndim: int | tuple[int, ...] | None = None,
+                   finite: bool = True, min_rows: int = 0) -> np.ndarray:
+    """``value`` as a float64 array, checked for dimension and finiteness.
+
+    ``ndim`` may be one number or a tuple of allowed numbers of dimensions.
+    """
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be array-like of numbers, got {type(value).__name__}")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be array-like of numbers: {error}") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if array.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s), "
+                             f"got shape {array.shape}")
+    if finite and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if array.ndim >= 1 and array.shape[0] < min_rows:
+        raise ValueError(f"{name} needs at least {min_rows} row(s), got {array.shape[0]}")
+    return array
+
+
+def check_real(value: Any, name: str, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False) -> float:
+    """A real number, optionally inside [low, high] (open ends on request)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def check_probability(value: Any, name: str) -> float:
+    """A probability: a real number in [0, 1]."""
+    return check_real(value, name, low=0.0, high=1.0)
+
+
+def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """An integer (not a bool), optionally inside [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_distribution(value: Any, name: str, *, axis: int = -1, atol: float = 1e-8) -> np.ndarray:
+    """A probability vector (or a stack of them along ``axis``): entries ≥ 0 summing to 1."""
+    p = as_float_array(value, name)
+    if p.ndim == 0 or p.size == 0:
+        raise ValueError(f"{name} must be a non-empty probability vector, got shape {p.shape}")
+    if np.any(p < 0):
+        raise ValueError(f"{name} has negative entries; a distribution needs p >= 0")
+    sums = p.sum(axis=axis)
+    if not np.allclose(sums, 1.0, rtol=0, atol=atol * max(1, p.shape[axis])):
+        raise ValueError(f"{name} must sum to 1 (it sums to {np.round(sums, 10)})")
+    return p
+
+
+def check_positive_definite(cov: np.ndarray, name: str) -> np.ndarray:
+    """The lower Cholesky factor of a symmetric positive-definite matrix ``cov``."""
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {cov.shape}")
+    if not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(cov).max()))):
+        raise ValueError(f"{name} must be symmetric")
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name} must be positive definite (its Cholesky factorisation "
+                         "failed); add a small ridge such as 1e-6·I") from None

@@ -1,0 +1,108 @@
+"""Data shipped with emlib (with their credits) and generators of toy data.
+
+Nothing is downloaded at run time: the real data sets live in ``emlib/data`` next to
+``SOURCES.md``, which gives each file's origin, license and derivation.
+
+* :func:`load_old_faithful` — 272 eruptions of the Old Faithful geyser (chapter 06).
+* :func:`load_arxiv_abstracts` — 1,446 arXiv abstracts in 4 topics, CC0 (chapter 08).
+* :func:`make_gaussian_blobs` — points from a known Gaussian mixture (chapters 05–07).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from ._validation import as_float_array, check_distribution, check_int
+from .em import check_rng
+
+__all__ = ["CREDITS", "Blobs", "Corpus", "load_arxiv_abstracts", "load_old_faithful",
+           "make_gaussian_blobs"]
+
+#: One line of credit per shipped file (the full record is ``emlib/data/SOURCES.md``).
+CREDITS = {
+    "old_faithful.csv": (
+        "Old Faithful geyser eruptions (R datasets::faithful): W. Härdle (1991), Smoothing "
+        "Techniques with Implementation in S, Springer; A. Azzalini and A. W. Bowman (1990), "
+        "Applied Statistics 39, 357–365."),
+    "arxiv_abstracts_4topics.csv": (
+        "arXiv.org article metadata (titles and abstracts of arXiv 0704.0001–0704.2000), "
+        "CC0 1.0; via the Cornell University arXiv Dataset."),
+}
+
+
+def _open(name: str):
+    return resources.files("emlib").joinpath("data", name).open("r", encoding="utf-8")
+
+
+def load_old_faithful() -> tuple[np.ndarray, list[str]]:
+    """The Old Faithful data: a (272, 2) array of (eruption minutes, waiting minutes).
+
+    Returns the array and the column names ``["eruptions", "waiting"]``. Credit:
+    ``CREDITS["old_faithful.csv"]``. Chapter 06 fits a Gaussian mixture to it.
+    """
+    with _open("old_faithful.csv") as handle:
+        rows = list(csv.reader(handle))
+    return np.array(rows[1:], dtype=float), rows[0]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A labelled text corpus: one string and one label per document."""
+
+    texts: list[str]
+    labels: list[str]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def load_arxiv_abstracts() -> Corpus:
+    """1,446 arXiv titles + abstracts labelled astro-ph, cond-mat, hep or math (CC0).
+
+    Credit: ``CREDITS["arxiv_abstracts_4topics.csv"]``. Chapter 08 fits PLSA to it.
+    """
+    with _open("arxiv_abstracts_4topics.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    return Corpus([r["text"] for r in rows], [r["label"] for r in rows])
+
+
+@dataclass(frozen=True)
+class Blobs:
+    """Points drawn from a known Gaussian mixture, with the true component of each."""
+
+    X: np.ndarray
+    labels: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    weights: np.ndarray
+
+
+def make_gaussian_blobs(n_samples: int, means: Any, covariances: Any | None = None,
+                        weights: Any | None = None,
+                        rng: np.random.Generator | int | None = None) -> Blobs:
+    """Sample n points from Σ_k π_k N(μ_k, Σ_k): z_n ~ Cat(π), x_n | z_n=k ~ N(μ_k, Σ_k).
+
+    ``covariances`` defaults to identity matrices, ``weights`` to uniform. This is the
+    generative story of chapter 06, used for synthetic data in chapters 05–07.
+    """
+    n = check_int(n_samples, "n_samples", low=1)
+    mu = as_float_array(means, "means", ndim=2)
+    k, d = mu.shape
+    cov = (np.broadcast_to(np.eye(d), (k, d, d)) if covariances is None
+           else as_float_array(covariances, "covariances", ndim=3))
+    if cov.shape != (k, d, d):
+        raise ValueError(f"covariances must have shape ({k}, {d}, {d}), got {cov.shape}")
+    pi = np.full(k, 1 / k) if weights is None else check_distribution(weights, "weights")
+    if pi.shape != (k,):
+        raise ValueError(f"weights must have {k} entries, got {pi.shape}")
+    rng = check_rng(rng)
+    labels = rng.choice(k, size=n, p=pi)
+    chol = np.linalg.cholesky(cov)
+    noise = rng.standard_normal((n, d))
+    X = mu[labels] + np.einsum("nij,nj->ni", chol[labels], noise)
+    return Blobs(X, labels, mu, np.array(cov), pi)

@@ -1,0 +1,448 @@
+"""The one EM loop of the course: a model protocol, a trace, and a stepper.
+
+Every algorithm in emlib is an :class:`EMModel`: a pair of steps over explicit parameters
+(chapter ``07_em_theory`` explains why the pair works).
+
+* E step: fix θ_old, choose q(Z) = p(Z | X, θ_old), which closes the gap KL(q‖p) to 0.
+* M step: fix q, choose θ_new = argmax_θ E_q[ln p(X, Z | θ)], which raises the bound
+
+      L(q, θ) = E_q[ln p(X, Z | θ)] + H(q)        (the lower bound)
+      ln p(X | θ) = L(q, θ) + KL(q ‖ p(Z | X, θ))  (the decomposition, for every q)
+
+so ln p(X | θ) never decreases. :func:`run` is the loop; :class:`Stepper` is the same loop
+driven by hand (by the course's E step / M step buttons). Both record one
+:class:`Record` per half-step with ln p, L and KL, and so make the decomposition visible.
+
+Models whose latent variable is one of K classes per data row (mixtures, the ball game,
+PLSA) derive from :class:`LatentClassModel` and only write ``log_joint``, ``m_step`` and
+``init_params``: the E step, ln p, L and KL then follow from one log-joint table.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = [
+    "EMModel",
+    "Evaluation",
+    "LatentClassModel",
+    "Record",
+    "StepOrderError",
+    "Stepper",
+    "Trace",
+    "check_rng",
+    "run",
+]
+
+Params = Any
+Posterior = Any
+Keep = Literal["none", "all"]
+
+
+class StepOrderError(ValueError):
+    """Raised when a half-step is asked for in an order EM does not define (M before E)."""
+
+
+def check_rng(rng: np.random.Generator | int | None, name: str = "rng") -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from a Generator, a seed or None (fresh entropy).
+
+    Every emlib function that draws random numbers takes ``rng`` (or ``random_state``) and
+    passes it through here, so a notebook's one ``np.random.default_rng(SEED)`` makes the
+    whole chapter reproducible.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(f"{name} must be a numpy.random.Generator, an int seed or None, got {rng!r}")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything one pass over the data at fixed θ tells about EM's quantities.
+
+    ``log_likelihood`` is ln p(X | θ); ``posterior`` is the exact posterior p(Z | X, θ) (what
+    the next E step will choose); ``lower_bound`` and ``kl`` are L(q, θ) and KL(q ‖ p(Z|X,θ))
+    for the q that was passed, or for q = the posterior itself when none was passed.
+    """
+
+    log_likelihood: float
+    posterior: Posterior
+    lower_bound: float
+    kl: float
+
+
+class EMModel(ABC):
+    """The protocol every EM algorithm of the course implements (chapter ``07_em_theory``).
+
+    Subclasses implement the five methods of DESIGN.md §2. ``evaluate`` combines them; a
+    model may override it to compute ln p, the posterior, L and KL in a single pass.
+    Objectives that are not a likelihood keep the same names: a MAP model reports
+    ln p(X|θ) + ln p(θ) as ``log_likelihood``; hard EM (k-Means) reports −J.
+    """
+
+    #: Name of the objective shown by widgets and plots.
+    objective_name: str = "ln p(X|θ)"
+
+    def validate_data(self, X: Any) -> Any:
+        """Check and convert the data once, at the public boundary. Default: unchanged."""
+        return X
+
+    @abstractmethod
+    def init_params(self, X: Any, rng: np.random.Generator) -> Params:
+        """θ⁽⁰⁾: a starting point drawn with ``rng``."""
+
+    @abstractmethod
+    def e_step(self, X: Any, params: Params) -> Posterior:
+        """q(Z) = p(Z | X, θ): the posterior of the latent variables at fixed θ."""
+
+    @abstractmethod
+    def m_step(self, X: Any, posterior: Posterior) -> Params:
+        """θ_new = argmax_θ Q(θ) = argmax_θ E_q[ln p(X, Z | θ)] at fixed q."""
+
+    @abstractmethod
+    def log_likelihood(self, X: Any, params: Params) -> float:
+        """ln p(X | θ) = ln Σ_Z p(X, Z | θ)."""
+
+    @abstractmethod
+    def lower_bound(self, X: Any, posterior: Posterior, params: Params) -> float:
+        """L(q, θ) = E_q[ln p(X, Z | θ)] + H(q) = Σ_Z q(Z) ln (p(X, Z | θ) / q(Z))."""
+
+    @abstractmethod
+    def kl_divergence(self, X: Any, posterior: Posterior, params: Params) -> float:
+        """KL(q ‖ p(Z | X, θ)) = Σ_Z q(Z) ln (q(Z) / p(Z | X, θ)), computed directly."""
+
+    def evaluate(self, X: Any, params: Params, posterior: Posterior | None = None) -> Evaluation:
+        """ln p(X|θ), p(Z|X,θ), and L and KL for ``posterior`` (default: p(Z|X,θ) itself)."""
+        exact = self.e_step(X, params)
+        q = exact if posterior is None else posterior
+        return Evaluation(
+            log_likelihood=float(self.log_likelihood(X, params)),
+            posterior=exact,
+            lower_bound=float(self.lower_bound(X, q, params)),
+            kl=float(self.kl_divergence(X, q, params)),
+        )
+
+
+def _masked_log_ratio(q: np.ndarray, log_p: np.ndarray) -> np.ndarray:
+    """q · (ln p − ln q) elementwise with the conventions 0·ln(·) = 0 and q·ln 0 = −∞."""
+    out = np.zeros(np.broadcast_shapes(q.shape, log_p.shape))
+    positive = q > 0
+    with np.errstate(divide="ignore"):
+        out[positive] = q[positive] * (log_p[positive] - np.log(q[positive]))
+    return out
+
+
+class LatentClassModel(EMModel):
+    """An EM model whose latent variable is one of K classes for each row of a table.
+
+    A subclass supplies ``log_joint(X, θ)``: an (n, K) array with entry ln p(x_n, z_n=k | θ)
+    (−∞ for impossible pairs), ``row_weights(X)`` (how many times each row was observed,
+    default 1), ``m_step`` and ``init_params``. Then, with w_n the row weights,
+
+        ln p(X|θ)  = Σ_n w_n ln Σ_k exp(ln p(x_n, k | θ))                 (log-sum-exp)
+        q_nk       = p(z_n = k | x_n, θ) = exp(ln p(x_n, k|θ) − ln p(x_n|θ))  (E step)
+        L(q, θ)    = Σ_n w_n Σ_k q_nk (ln p(x_n, k | θ) − ln q_nk)
+        KL(q‖p)    = Σ_n w_n Σ_k q_nk (ln q_nk − ln p(z_n=k | x_n, θ))
+
+    and one log-joint table per half-step serves all four.
+    """
+
+    @abstractmethod
+    def log_joint(self, X: Any, params: Params) -> np.ndarray:
+        """(n, K) table of ln p(x_n, z_n = k | θ)."""
+
+    def row_weights(self, X: Any) -> np.ndarray | None:
+        """How often each row of the table was observed (None: once each)."""
+        return None
+
+    def _weighted_sum(self, X: Any, per_row: np.ndarray) -> float:
+        weights = self.row_weights(X)
+        return float(per_row.sum() if weights is None else weights @ per_row)
+
+    def _log_posterior(self, log_joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        top = np.max(log_joint, axis=1, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0.0)
+        with np.errstate(divide="ignore"):
+            log_norm = np.log(np.exp(log_joint - top).sum(axis=1, keepdims=True)) + top
+        return log_joint - log_norm, log_norm[:, 0]
+
+    def e_step(self, X: Any, params: Params) -> np.ndarray:
+        log_post, _ = self._log_posterior(self.log_joint(X, params))
+        return np.exp(log_post)
+
+    def log_likelihood(self, X: Any, params: Params) -> float:
+        _, log_norm = self._log_posterior(self.log_joint(X, params))
+        return self._weighted_sum(X, log_norm)
+
+    def lower_bound(self, X: Any, posterior: np.ndarray, params: Params) -> float:
+        return self._weighted_sum(X, _masked_log_ratio(posterior, self.log_joint(X, params)).sum(1))
+
+    def kl_divergence(self, X: Any, posterior: np.ndarray, params: Params) -> float:
+        log_post, _ = self._log_posterior(self.log_joint(X, params))
+        return -self._weighted_sum(X, _masked_log_ratio(posterior, log_post).sum(1))
+
+    def evaluate(self, X: Any, params: Params, posterior: Posterior | None = None) -> Evaluation:
+        """One log-joint table gives ln p, the posterior, L(q, θ) and KL(q‖p) together."""
+        log_joint = self.log_joint(X, params)
+        log_post, log_norm = self._log_posterior(log_joint)
+        exact = np.exp(log_post)
+        q = exact if posterior is None else posterior
+        return Evaluation(
+            log_likelihood=self._weighted_sum(X, log_norm),
+            posterior=exact,
+            lower_bound=self._weighted_sum(X, _masked_log_ratio(q, log_joint).sum(1)),
+            kl=-self._weighted_sum(X, _masked_log_ratio(q, log_post).sum(1)),
+        )
+
+
+@dataclass(frozen=True)
+class Record:
+    """One half-step of EM: what was done and where it left ln p, L and KL.
+
+    ``step`` is ``"init"``, ``"E"`` or ``"M"``; ``iteration`` counts EM iterations (0 for
+    init, t for the E and the M of the t-th iteration). ``lower_bound`` and ``kl`` are None
+    where q is not defined yet (init). ``params``/``posterior`` are the state after the
+    half-step, kept only when asked for.
+    """
+
+    step: Literal["init", "E", "M"]
+    iteration: int
+    log_likelihood: float
+    lower_bound: float | None = None
+    kl: float | None = None
+    params: Params | None = None
+    posterior: Posterior | None = None
+
+    def summary(self) -> str:
+        """One line with the record's numbers, as the widgets' label shows them."""
+        head = f"{self.step:>4} (iteration {self.iteration}): ln p = {self.log_likelihood:.4f}"
+        if self.lower_bound is None:
+            return head + ", L = –, KL = –"
+        return head + f", L = {self.lower_bound:.4f}, KL = {self.kl:.4f}"
+
+
+@dataclass
+class Trace:
+    """The history of one EM run: a record per half-step and the final state."""
+
+    records: list[Record] = field(default_factory=list)
+    params: Params | None = None
+    posterior: Posterior | None = None
+    converged: bool = False
+
+    @property
+    def n_iter(self) -> int:
+        """Number of completed EM iterations (M steps)."""
+        return sum(r.step == "M" for r in self.records)
+
+    def column(self, name: str, step: str | None = None) -> np.ndarray:
+        """The values of one Record field, optionally only for records of one step."""
+        rows = [r for r in self.records if step is None or r.step == step]
+        return np.array([np.nan if getattr(r, name) is None else getattr(r, name) for r in rows])
+
+    @property
+    def log_likelihoods(self) -> np.ndarray:
+        """ln p(X|θ) after every half-step."""
+        return self.column("log_likelihood")
+
+
+def _validate_loop_args(max_iter: int, tol: float) -> None:
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
+    if not isinstance(tol, (int, float, np.floating)) or not tol >= 0:
+        raise ValueError(f"tol must be a non-negative number, got {tol!r}")
+
+
+@dataclass
+class _State:
+    """Where a run stands: θ, q (None before the first E step) and the posterior at θ."""
+
+    params: Params
+    posterior: Posterior | None
+    exact: Posterior
+    last: str
+    iteration: int
+
+
+def _initial(model: EMModel, X: Any, params: Params, keep_all: bool) -> tuple[_State, Record]:
+    ev = model.evaluate(X, params)
+    record = Record("init", 0, ev.log_likelihood, params=params if keep_all else None)
+    return _State(params, None, ev.posterior, "init", 0), record
+
+
+def _e_half_step(model: EMModel, X: Any, s: _State, keep_all: bool) -> tuple[_State, Record]:
+    """E step: q ← p(Z | X, θ); the bound touches ln p (KL = 0)."""
+    iteration = s.iteration + 1
+    ev = model.evaluate(X, s.params)  # L and KL for q = the posterior itself
+    state = _State(s.params, ev.posterior, ev.posterior, "E", iteration)
+    record = Record("E", iteration, ev.log_likelihood, ev.lower_bound, ev.kl,
+                    params=s.params if keep_all else None,
+                    posterior=ev.posterior if keep_all else None)
+    return state, record
+
+
+def _m_half_step(model: EMModel, X: Any, s: _State, keep_all: bool) -> tuple[_State, Record]:
+    """M step: θ ← argmax_θ E_q[ln p(X, Z | θ)]; ln p rises, KL(q‖p) opens again."""
+    params = model.m_step(X, s.posterior)
+    ev = model.evaluate(X, params, s.posterior)
+    state = _State(params, s.posterior, ev.posterior, "M", s.iteration)
+    record = Record("M", s.iteration, ev.log_likelihood, ev.lower_bound, ev.kl,
+                    params=params if keep_all else None,
+                    posterior=s.posterior if keep_all else None)
+    return state, record
+
+
+def _prepare(model: EMModel, X: Any, params: Params | None,
+             rng: np.random.Generator | int | None) -> tuple[Any, Params]:
+    if not isinstance(model, EMModel):
+        raise TypeError(f"model must be an emlib.em.EMModel, got {type(model).__name__}")
+    X = model.validate_data(X)
+    if params is None:
+        params = model.init_params(X, check_rng(rng))
+    return X, params
+
+
+def run(model: EMModel, X: Any, params: Params | None = None, *, max_iter: int = 100,
+        tol: float = 1e-8, keep: Keep = "none",
+        rng: np.random.Generator | int | None = None) -> Trace:
+    """Run EM from θ⁽⁰⁾ = ``params`` (or ``model.init_params(X, rng)``) until it converges.
+
+    Each iteration is an E step then an M step. The run stops after ``max_iter``
+    iterations, or when one iteration raised ln p(X|θ) by less than ``tol`` (absolute):
+    ln p(X|θ⁽ᵗ⁾) − ln p(X|θ⁽ᵗ⁻¹⁾) < tol. ``keep="all"`` stores θ and q in every record.
+    Chapter ``00_welcome`` introduces the loop; ``07_em_theory`` proves it climbs.
+    """
+    _validate_loop_args(max_iter, tol)
+    if keep not in ("none", "all"):
+        raise ValueError(f"keep must be 'none' or 'all', got {keep!r}")
+    X, params = _prepare(model, X, params, rng)
+    keep_all = keep == "all"
+    state, record = _initial(model, X, params, keep_all)
+    trace = Trace([record])
+    previous = record.log_likelihood
+    for _ in range(max_iter):
+        state, record = _e_half_step(model, X, state, keep_all)
+        trace.records.append(record)
+        state, record = _m_half_step(model, X, state, keep_all)
+        trace.records.append(record)
+        if record.log_likelihood - previous < tol:
+            trace.converged = True
+            break
+        previous = record.log_likelihood
+    trace.params, trace.posterior = state.params, state.posterior
+    return trace
+
+
+class Stepper:
+    """EM driven by hand: ``e()``, ``m()``, ``iterate()``, ``run()``, ``undo()``, ``reset()``.
+
+    Any order of clicks is legal. A second E step in a row changes nothing (q already is
+    the posterior at θ) and a second M step in a row changes nothing (θ already maximises
+    E_q[ln p(X,Z|θ)]); both return the current record without adding one. An M step
+    before any E step raises :class:`StepOrderError`: there is no q to maximise against.
+    Every record keeps θ and q, so a widget can show any earlier half-step again.
+    """
+
+    def __init__(self, model: EMModel, X: Any, params: Params | None = None, *,
+                 rng: np.random.Generator | int | None = None) -> None:
+        self.model = model
+        self.X, self.initial_params = _prepare(model, X, params, rng)
+        self.reset()
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def params(self) -> Params:
+        """θ now."""
+        return self._states[-1].params
+
+    @property
+    def posterior(self) -> Posterior | None:
+        """q now (None before the first E step)."""
+        return self._states[-1].posterior
+
+    @property
+    def last_step(self) -> str:
+        """``"init"``, ``"E"`` or ``"M"``: the half-step that produced the current state."""
+        return self._states[-1].last
+
+    @property
+    def record(self) -> Record:
+        """The current (last) record."""
+        return self.trace.records[-1]
+
+    @property
+    def trace(self) -> Trace:
+        """The history so far, with ``params`` and ``posterior`` of the current state."""
+        self._trace.params, self._trace.posterior = self.params, self.posterior
+        return self._trace
+
+    def _push(self, state: _State, record: Record) -> Record:
+        self._states.append(state)
+        self._trace.records.append(record)
+        return record
+
+    # -- the buttons ---------------------------------------------------------------------
+    def e(self) -> Record:
+        """E step: q ← p(Z | X, θ). A no-op right after another E step."""
+        if self.last_step == "E":
+            return self.record
+        return self._push(*_e_half_step(self.model, self.X, self._states[-1], True))
+
+    def m(self) -> Record:
+        """M step: θ ← argmax_θ E_q[ln p(X,Z|θ)]. Refused before the first E step."""
+        if self.posterior is None:
+            raise StepOrderError(
+                "M step before any E step: there is no q(Z) yet to maximise E_q[ln p(X,Z|θ)] "
+                "against. Press 'E step' first.")
+        if self.last_step == "M":
+            return self.record
+        return self._push(*_m_half_step(self.model, self.X, self._states[-1], True))
+
+    def iterate(self) -> Record:
+        """One EM iteration: an E step then an M step."""
+        self.e()
+        return self.m()
+
+    def run(self, max_iter: int = 100, tol: float = 1e-8) -> Record:
+        """Iterate until ln p rises by less than ``tol`` in one iteration, or ``max_iter``."""
+        _validate_loop_args(max_iter, tol)
+        for _ in range(max_iter):
+            before = self.record.log_likelihood  # ln p(X|θ) at the current θ, whatever the step
+            after = self.iterate().log_likelihood
+            if after - before < tol:
+                self._trace.converged = True
+                break
+        return self.record
+
+    def undo(self) -> Record:
+        """Go back one half-step (restores θ, q and the trace exactly). No-op at init."""
+        if len(self._states) > 1:
+            self._states.pop()
+            self._trace.records.pop()
+            self._trace.converged = False
+        return self.record
+
+    def reset(self) -> Record:
+        """Back to θ⁽⁰⁾ with an empty history."""
+        state, record = _initial(self.model, self.X, self.initial_params, True)
+        self._states = [state]
+        self._trace = Trace([record])
+        return record
+
+    def __len__(self) -> int:
+        return len(self._trace.records)
+
+    def copy(self) -> Stepper:
+        """An independent copy (same model and data, a copied history)."""
+        other = copy.copy(self)
+        other._states = list(self._states)
+        other._trace = replace(self._trace, records=list(self._trace.records))
+        return other
+

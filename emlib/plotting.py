@@ -1,0 +1,179 @@
+"""Every drawing the notebooks and widgets share, in one style.
+
+Figures have fixed sizes (``SIZES``) and a dpi of at most 100, so notebooks stay small
+and pictures look the same everywhere. Widgets render a figure to PNG bytes with
+:func:`figure_to_png` (which closes it: no pile-up of open figures).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+
+if matplotlib.get_backend().lower() not in ("module://matplotlib_inline.backend_inline",
+                                            "inline", "agg", "pdf", "svg", "ps", "cairo"):
+    matplotlib.use("Agg")  # headless by default; notebooks keep their inline backend
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Ellipse  # noqa: E402
+
+from ._validation import as_float_array  # noqa: E402
+from .em import Record  # noqa: E402
+
+__all__ = [
+    "COLORS",
+    "DPI",
+    "SIZES",
+    "STEP_COLORS",
+    "component_colors",
+    "course_style",
+    "figure_to_png",
+    "new_figure",
+    "plot_bound_gap",
+    "plot_covariance_ellipse",
+    "plot_trace",
+]
+
+#: Resolution of every course figure (≤ 100 keeps notebooks light).
+DPI = 80
+#: Named figure sizes in inches.
+SIZES: dict[str, tuple[float, float]] = {
+    "small": (4.0, 3.0),
+    "square": (4.8, 4.2),
+    "wide": (8.0, 3.2),
+    "trace": (4.8, 3.0),
+    "tall": (8.0, 5.6),
+}
+#: One colour per mixture component / cluster / topic (colour-blind friendly, Okabe–Ito).
+COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442",
+          "#000000"]
+#: Colour of each half-step kind in trace plots.
+STEP_COLORS = {"init": "#555555", "E": "#0072B2", "M": "#D55E00"}
+
+_RC = {
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+}
+
+
+@contextmanager
+def course_style():
+    """Context manager applying the course's matplotlib settings."""
+    with matplotlib.rc_context(_RC):
+        yield
+
+
+def new_figure(size: str = "square", ncols: int = 1, nrows: int = 1,
+               **subplot_kw: Any) -> tuple[Figure, Any]:
+    """A new figure of one of the named ``SIZES`` in the course style, with its axes."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+    with course_style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=SIZES[size], dpi=DPI,
+                                 layout="constrained", **subplot_kw)
+    return fig, axes
+
+
+def figure_to_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (for ``ipywidgets.Image``); the figure is closed."""
+    buffer = io.BytesIO()
+    with course_style():
+        fig.savefig(buffer, format="png", dpi=DPI)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def component_colors(k: int) -> list[str]:
+    """``k`` distinct colours (cycled past 8)."""
+    return [COLORS[i % len(COLORS)] for i in range(k)]
+
+
+def plot_trace(ax: Axes, records: Sequence[Record], current: int | None = None,
+               objective_name: str = "ln p(X|θ)") -> None:
+    """The objective and the lower bound after every half-step (chapters 00, 03–09).
+
+    x is the half-step index; ln p(X|θ) is the line, L(q, θ) the hollow markers, so the
+    gap KL(q‖p) is the vertical distance: zero after each E step, open after each M step.
+    """
+    if len(records) == 0:
+        raise ValueError("records must not be empty")
+    x = np.arange(len(records))
+    ll = np.array([r.log_likelihood for r in records])
+    ax.plot(x, ll, color="#333333", lw=1.2, zorder=1, label=objective_name)
+    for step, color in STEP_COLORS.items():
+        idx = [i for i, r in enumerate(records) if r.step == step]
+        if idx:
+            ax.scatter(x[idx], ll[idx], s=18, color=color, zorder=3, label=f"after {step}"
+                       if step != "init" else "θ⁽⁰⁾")
+    bound_idx = [i for i, r in enumerate(records) if r.lower_bound is not None]
+    if bound_idx:
+        bounds = np.array([records[i].lower_bound for i in bound_idx])
+        ax.scatter(x[bound_idx], bounds, s=30, facecolors="none", edgecolors="#009E73",
+                   zorder=2, label="L(q,θ)")
+    if current is not None:
+        ax.axvline(current, color="#999999", lw=0.8, ls="--", zorder=0)
+    ax.set_xlabel("half-step")
+    ax.set_ylabel(objective_name)
+    ax.set_xlim(-0.5, max(len(records), 4) - 0.5)
+    finite = ll[np.isfinite(ll)]
+    if finite.size > 1 and np.ptp(finite) > 0:
+        tail = finite[min(1, finite.size - 1):]
+        low = float(np.min(tail)) - 0.05 * float(np.ptp(finite))
+        ax.set_ylim(low, float(np.max(finite)) + 0.08 * float(np.ptp(finite)))
+    ax.legend(loc="lower right", ncol=2, frameon=False)
+
+
+def plot_bound_gap(ax: Axes, record: Record, objective_name: str = "ln p(X|θ)") -> None:
+    """The decomposition ln p(X|θ) = L(q, θ) + KL(q ‖ p(Z|X,θ)) of one half-step as bars.
+
+    The green bar reaches L(q, θ), the red segment on top of it is KL(q‖p), together
+    exactly ln p(X|θ) (the dashed line). Chapter 07.
+    """
+    ll = record.log_likelihood
+    ax.axhline(ll, color="#333333", ls="--", lw=1, label=objective_name)
+    if record.lower_bound is None:
+        ax.set_title(f"{record.step}: q not defined yet")
+        ax.bar([0], [ll], color="#bbbbbb", width=0.5)
+    else:
+        bound, kl = record.lower_bound, record.kl or 0.0
+        base = min(bound, ll) - max(1.0, abs(kl)) * 1.5
+        ax.bar([0], [bound - base], bottom=base, color="#009E73", width=0.5, label="L(q,θ)")
+        ax.bar([0], [kl], bottom=bound, color="#D55E00", width=0.5, label="KL(q‖p)")
+        ax.set_ylim(base, ll + max(1.0, abs(kl)) * 0.5)
+        ax.set_title(f"after {record.step}: KL = {kl:.3g}")
+    ax.set_xticks([])
+    ax.legend(loc="lower center", frameon=False, fontsize=7)
+
+
+def plot_covariance_ellipse(ax: Axes, mean: Any, cov: Any, n_std: float = 2.0,
+                            **style: Any) -> Ellipse:
+    """The ellipse {x : (x−μ)ᵀ Σ⁻¹ (x−μ) = n_std²} of a 2-D Gaussian (chapter 02, 06).
+
+    Its axes point along the eigenvectors of Σ with half-lengths n_std·√λᵢ.
+    """
+    mean = as_float_array(mean, "mean", ndim=1)
+    cov = as_float_array(cov, "cov", ndim=2)
+    if mean.shape != (2,) or cov.shape != (2, 2):
+        raise ValueError(f"mean and cov must be 2-D, got shapes {mean.shape} and {cov.shape}")
+    values, vectors = np.linalg.eigh(cov)
+    values = np.clip(values, 0, None)
+    angle = float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1])))
+    style = {"fill": False, "lw": 1.5, **style}
+    ellipse = Ellipse(mean, 2 * n_std * np.sqrt(values[1]), 2 * n_std * np.sqrt(values[0]),
+                      angle=angle, **style)
+    ax.add_patch(ellipse)
+    return ellipse
