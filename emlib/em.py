@@ -202,6 +202,11 @@ class LatentClassModel(EMModel):
         )
 
 
+def _fmt(value: float, digits: int = 4) -> str:
+    """A number rounded for display, without the "-0.0000" of a tiny negative rounding error."""
+    return f"{round(value, digits) + 0.0:.{digits}f}"
+
+
 @dataclass(frozen=True)
 class Record:
     """One half-step of EM: what was done and where it left ln p, L and KL.
@@ -222,10 +227,10 @@ class Record:
 
     def summary(self) -> str:
         """One line with the record's numbers, as the widgets' label shows them."""
-        head = f"{self.step:>4} (iteration {self.iteration}): ln p = {self.log_likelihood:.4f}"
+        head = f"{self.step} (iteration {self.iteration}): ln p = {_fmt(self.log_likelihood)}"
         if self.lower_bound is None:
             return head + ", L = –, KL = –"
-        return head + f", L = {self.lower_bound:.4f}, KL = {self.kl:.4f}"
+        return head + f", L = {_fmt(self.lower_bound)}, KL = {_fmt(self.kl)}"
 
 
 @dataclass
