@@ -1,0 +1,83 @@
+"""The course's static figures, made from emlib by one command (never by hand).
+
+usage: python -m emlib.figures [--out figures] [name ...]
+
+Each entry of :data:`FIGURES` maps a file name (without ``.png``) to a function that
+returns a matplotlib figure. README and the notebooks link ``figures/<name>.png``;
+``tests/test_figures.py`` checks that every linked figure is made by this command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import plotting
+from .em import Stepper
+from .mixtures import BinomialMixture, BinomialMixtureParams
+
+__all__ = ["FIGURES", "coin_stepper_mid_run", "main", "write_figures"]
+
+#: The coin data of chapter 00: heads in 5 sets of 10 tosses (Do & Batzoglou 2008).
+COIN_HEADS = np.array([5, 9, 8, 4, 7])
+#: θ⁽⁰⁾ of chapter 00: equal weights, coins A and B with p = 0.6 and 0.5.
+COIN_START = BinomialMixtureParams(np.array([0.5, 0.5]), np.array([0.6, 0.5]))
+
+
+def coin_stepper_mid_run() -> Figure:
+    """README's "course at a glance": the two-coin EM stepper after three iterations."""
+    stepper = Stepper(BinomialMixture(2, 10), COIN_HEADS, COIN_START)
+    for _ in range(3):
+        stepper.iterate()
+    stepper.e()
+    fig, (left, right) = plotting.new_figure("wide", ncols=2)
+    q = stepper.posterior
+    positions = np.arange(len(COIN_HEADS))
+    left.bar(positions, q[:, 0], color=plotting.COLORS[0], label="q(coin A)")
+    left.bar(positions, q[:, 1], bottom=q[:, 0], color=plotting.COLORS[1], label="q(coin B)")
+    left.set_xticks(positions, [f"set {i + 1}\n{h} H" for i, h in enumerate(COIN_HEADS)])
+    p = stepper.params.p
+    left.set_title(f"E step of iteration 4: p_A = {p[0]:.3f}, p_B = {p[1]:.3f}")
+    left.legend(frameon=False, loc="upper right")
+    plotting.plot_trace(right, stepper.trace.records)
+    right.set_title("ln p(X|θ) and L(q,θ) per half-step")
+    return fig
+
+
+#: Every figure the command writes: name -> function returning the figure.
+FIGURES: dict[str, Callable[[], Figure]] = {
+    "coin_stepper": coin_stepper_mid_run,
+}
+
+
+def write_figures(out: Path, names: list[str] | None = None) -> list[Path]:
+    """Write the figures ``names`` (default all) as PNG files into ``out``."""
+    unknown = sorted(set(names or []) - set(FIGURES))
+    if unknown:
+        raise ValueError(f"unknown figure name(s) {unknown}; known: {sorted(FIGURES)}")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in names or list(FIGURES):
+        path = out / f"{name}.png"
+        path.write_bytes(plotting.figure_to_png(FIGURES[name]()))
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emlib.figures", description=__doc__)
+    parser.add_argument("names", nargs="*", help="figures to make (default: all)")
+    parser.add_argument("--out", type=Path, default=Path("figures"), help="output folder")
+    args = parser.parse_args(argv)
+    for path in write_figures(args.out, args.names):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
