@@ -37,6 +37,7 @@ __all__ = [
     "new_figure",
     "plot_bound_gap",
     "plot_covariance_ellipse",
+    "plot_em_effect",
     "plot_trace",
 ]
 
@@ -177,3 +178,49 @@ def plot_covariance_ellipse(ax: Axes, mean: Any, cov: Any, n_std: float = 2.0,
                       angle=angle, **style)
     ax.add_patch(ellipse)
     return ellipse
+
+
+def plot_em_effect(ax: Axes, grid: Any, log_likelihood: Any,
+                   bounds: Sequence[tuple[float, Any]], current: float, *,
+                   jump: tuple[float, float] | None = None,
+                   parameter_name: str = "θ") -> None:
+    """The EM-effect picture (EM算法的效果示意图, chapter 07) for one free parameter θ.
+
+    ``log_likelihood`` is ln p(X|θ) on ``grid``; ``bounds`` lists (θ_t, L(q_t, θ) on the
+    grid) for the E steps so far, the last one drawn boldly (it touches ln p at θ_t);
+    ``jump`` = (θ_old, θ_new) marks an M step to the maximum of the last bound.
+    """
+    grid = as_float_array(grid, "grid", ndim=1)
+    curve = as_float_array(log_likelihood, "log_likelihood", ndim=1)
+    if grid.shape != curve.shape:
+        raise ValueError("grid and log_likelihood must have one length")
+    ax.plot(grid, curve, color="#333333", lw=2, label="ln p(X|θ)")
+    low = float(np.min(curve))
+    for i, (touch, values) in enumerate(bounds):
+        values = np.asarray(values, float)
+        last = i == len(bounds) - 1
+        ax.plot(grid, values, color="#009E73", lw=1.8 if last else 0.8,
+                alpha=1.0 if last else 0.35, label="L(q, θ), q = p(Z|X,θ_old)" if last else None)
+        ax.scatter([touch], [np.interp(touch, grid, curve)], color=STEP_COLORS["E"], s=25,
+                   zorder=4)
+    if bounds:
+        touch, values = bounds[-1]
+        values = np.asarray(values, float)
+        best = int(np.argmax(values))
+        ax.axvline(touch, color=STEP_COLORS["E"], lw=0.8, ls=":")
+        ax.scatter([grid[best]], [values[best]], marker="^", color="#009E73", s=30, zorder=4)
+    if jump is not None:
+        old, new = jump
+        ax.annotate("", xy=(new, float(np.interp(new, grid, curve))),
+                    xytext=(old, float(np.interp(old, grid, curve))),
+                    arrowprops={"arrowstyle": "->", "color": STEP_COLORS["M"], "lw": 1.5})
+        ax.axvline(new, color=STEP_COLORS["M"], lw=0.8, ls=":")
+    ax.scatter([current], [np.interp(current, grid, curve)], color=STEP_COLORS["M"], s=40,
+               zorder=5, label=f"current {parameter_name}")
+    top = float(np.max(curve))
+    span = max(top - low, 1e-9)
+    ax.set_ylim(top - 1.05 * span, top + 0.08 * span)
+    ax.set_xlim(float(grid[0]), float(grid[-1]))
+    ax.set_xlabel(parameter_name)
+    ax.set_ylabel("ln p(X|θ),  L(q,θ)")
+    ax.legend(loc="lower center", frameon=False, ncol=3)
