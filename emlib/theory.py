@@ -165,6 +165,43 @@ class GaussianMixture1D(LatentClassModel):
         """π_k = N_k/n, μ_k = Σ q_nk x_n / N_k, σ_k² = max(Σ q_nk (x_n−μ_k)² / N_k, v_min)."""
         return Mixture1DParams(**self._m_fields(X, posterior))
 
+    # -- θ as a vector and the gradient of the bound (generalized EM, chapter 09) ---------
+    @property
+    def vector_map(self) -> VectorMap:
+        """θ ↔ (a, μ, ln σ²) with π = softmax(a): unconstrained coordinates for gradients."""
+        k = self.n_components
+
+        def to_vector(params: Mixture1DParams) -> np.ndarray:
+            return np.concatenate([np.log(np.maximum(params.weights, 1e-300)), params.means,
+                                   np.log(params.variances)])
+
+        def from_vector(vector: np.ndarray) -> Mixture1DParams:
+            a, means, log_v = vector[:k], vector[k:2 * k], vector[2 * k:]
+            weights = np.exp(a - a.max())
+            weights = weights / weights.sum() if self.learn_weights else self.weights
+            variances = np.exp(log_v) if self.learn_variances else self.variances
+            return Mixture1DParams(weights, np.asarray(means, float), variances)
+
+        return VectorMap(to_vector, from_vector)
+
+    def bound_gradient(self, X: np.ndarray, posterior: np.ndarray,
+                       params: Mixture1DParams) -> np.ndarray:
+        """∇ of L(q, θ) (= ∇Q) in the coordinates of :attr:`vector_map`:
+
+            ∂/∂a_k = N_k − n π_k,   ∂/∂μ_k = Σ_n q_nk (x_n − μ_k) / σ_k²,
+            ∂/∂ln σ_k² = −N_k/2 + Σ_n q_nk (x_n − μ_k)² / (2σ_k²)
+
+        (zero for the coordinates the model keeps fixed).
+        """
+        nk = posterior.sum(axis=0)
+        diff = X[:, None] - params.means
+        v = params.variances
+        grad_a = nk - nk.sum() * params.weights if self.learn_weights else np.zeros_like(nk)
+        grad_mu = (posterior * diff).sum(axis=0) / v
+        grad_lv = (-nk / 2 + (posterior * diff ** 2).sum(axis=0) / (2 * v)
+                   if self.learn_variances else np.zeros_like(nk))
+        return np.concatenate([grad_a, grad_mu, grad_lv])
+
     # -- sufficient statistics (online EM, chapter 09) -----------------------------------
     def expected_statistics(self, X: np.ndarray, posterior: np.ndarray) -> np.ndarray:
         """Per-sample averages s = (1/n) Σ_n q_nk (1, x_n, x_n²): a (3, K) array."""
@@ -215,6 +252,14 @@ class OneMeanMixture(GaussianMixture1D):
         column = posterior[:, self.free]
         total = column.sum()
         return self.params_at(float(column @ X / total) if total > 0 else float(X.mean()))
+
+    def bound_gradient(self, X: np.ndarray, posterior: np.ndarray,
+                       params: Mixture1DParams) -> np.ndarray:
+        """∇L(q, θ): only ∂/∂μ_free = Σ_n q_n,free (x_n − μ_free)/σ² is non-zero."""
+        grad = super().bound_gradient(X, posterior, params)
+        keep = np.zeros_like(grad)
+        keep[self.n_components + self.free] = 1.0
+        return grad * keep
 
     def parameter(self, low: float, high: float) -> ScalarParameter:
         """The free mean as a :class:`ScalarParameter` over [low, high]."""
