@@ -413,6 +413,7 @@ class EMEffectWidget(CourseWidget):
         self.stepper = Stepper(model, X, params)
         self.parameter = parameter
         self.grid = parameter.grid(n_grid)
+        self._cache: dict[int, tuple[Record, np.ndarray]] = {}
         self.curve = likelihood_curve(model, self.stepper.X, self.stepper.params, parameter,
                                       self.grid)
         self.buttons = {
@@ -448,9 +449,12 @@ class EMEffectWidget(CourseWidget):
         out = []
         for record in s.trace.records:
             if record.step == "E":
-                out.append((self.parameter.get(record.params),
-                            bound_curve(s.model, s.X, record.posterior, record.params,
-                                        self.parameter, self.grid)))
+                key = id(record)
+                if key not in self._cache or self._cache[key][0] is not record:
+                    self._cache[key] = (record, bound_curve(s.model, s.X, record.posterior,
+                                                            record.params, self.parameter,
+                                                            self.grid))
+                out.append((self.parameter.get(record.params), self._cache[key][1]))
         return out
 
     def _redraw(self) -> None:
