@@ -1,0 +1,336 @@
+"""Chapter 09 (emlib.variants): MAP-EM, generalized EM, variational EM, online EM, features."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emlib.em import run
+from emlib.mixtures import BinomialMixture, BinomialMixtureParams
+from emlib.theory import GaussianMixture1D, Mixture1DParams
+from emlib.variants import (
+    FeaturizedMixture,
+    GeneralizedEM,
+    HardAssignmentEM,
+    MAPBinomialMixture,
+    MAPGaussianMixture1D,
+    OnlineEM,
+    OnlineEMWidget,
+    bag_of_words,
+    gradient_ascent,
+    statistics_functions,
+    word_features,
+)
+
+
+def line_data(seed: int = 0, n: int = 100) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.normal(-1, 1, 2 * n // 5), rng.normal(2, 1, n - 2 * n // 5)])
+
+
+START = Mixture1DParams([0.5, 0.5], [-2.0, 3.0], [1.0, 1.0])
+
+
+# -- the inner optimiser ----------------------------------------------------------------------
+def test_gradient_ascent_climbs_and_converges_on_a_quadratic():
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    b = np.array([1.0, -1.0])
+    f = lambda x: -0.5 * x @ A @ x + b @ x  # noqa: E731
+    result = gradient_ascent(f, lambda x: b - A @ x, np.zeros(2), max_steps=500, tol=1e-7)
+    np.testing.assert_allclose(result.x, np.linalg.solve(A, b), atol=1e-6)
+    assert result.converged
+    one = gradient_ascent(f, lambda x: b - A @ x, np.zeros(2), max_steps=1)
+    assert one.value > f(np.zeros(2)) and one.n_steps == 1
+    with pytest.raises(ValueError, match="max_steps"):
+        gradient_ascent(f, lambda x: b - A @ x, np.zeros(2), max_steps=-1)
+
+
+# -- MAP ----------------------------------------------------------------------------------------
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), alpha=st.floats(1.0, 5.0), a=st.floats(0.5, 5.0),
+       b=st.floats(0.05, 2.0))
+def test_map_objective_never_decreases(seed, alpha, a, b):
+    model = MAPGaussianMixture1D(3, alpha=alpha, a=a, b=b)
+    trace = run(model, line_data(seed, 40), max_iter=20, tol=0.0, rng=seed)
+    assert np.all(np.diff(trace.log_likelihoods) >= -1e-9)
+    r = trace.records[-1]
+    assert r.log_likelihood == pytest.approx(r.lower_bound + r.kl, abs=1e-9)
+
+
+def test_map_m_step_is_a_stationary_point_of_q_plus_prior():
+    X = line_data(1)
+    model = MAPGaussianMixture1D(2, alpha=3.0, a=2.0, b=0.5)
+    q = model.e_step(X, START)
+    new = model.m_step(X, q)
+    np.testing.assert_allclose(model.bound_gradient(X, q, new), 0.0, atol=1e-8)
+    # and it beats random nearby parameters
+    vmap = model.vector_map
+    best = model.lower_bound(X, q, new)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        other = vmap.from_vector(vmap.to_vector(new) + rng.normal(0, 0.05, 6))
+        assert model.lower_bound(X, q, other) <= best + 1e-12
+
+
+def test_map_gradient_matches_finite_differences():
+    X = line_data(2)
+    model = MAPGaussianMixture1D(2, alpha=2.5)
+    q = model.e_step(X, START)
+    vmap = model.vector_map
+    v = vmap.to_vector(START) + 0.2
+    eps = 1e-6
+    numeric = [(model.lower_bound(X, q, vmap.from_vector(v + eps * e))
+                - model.lower_bound(X, q, vmap.from_vector(v - eps * e))) / (2 * eps)
+               for e in np.eye(len(v))]
+    np.testing.assert_allclose(model.bound_gradient(X, q, vmap.from_vector(v)), numeric,
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_map_prior_is_the_scipy_density():
+    from scipy.stats import dirichlet, invgamma
+
+    model = MAPGaussianMixture1D(2, alpha=2.0, a=3.0, b=0.7)
+    expected = (dirichlet.logpdf(START.weights, [2.0, 2.0])
+                + invgamma.logpdf(START.variances, 3.0, scale=0.7).sum())
+    assert model.log_prior(START) == pytest.approx(expected, abs=1e-10)
+    coins = MAPBinomialMixture(2, 10, a=2.0, b=3.0, alpha=2.0)
+    from scipy.stats import beta
+
+    params = BinomialMixtureParams([0.3, 0.7], [0.2, 0.9])
+    expected = beta.logpdf(params.p, 2.0, 3.0).sum() + dirichlet.logpdf(params.weights, [2, 2])
+    assert coins.log_prior(params) == pytest.approx(expected, abs=1e-10)
+
+
+def test_prior_cures_a_collapsing_component():
+    """A component started on one isolated point: MLE variance → floor, MAP stays away."""
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1, 50), [8.0]])
+    start = Mixture1DParams([0.9, 0.1], [0.0, 8.0], [1.0, 0.01])
+    mle = run(GaussianMixture1D(2, min_variance=1e-10), X, start, max_iter=100)
+    assert mle.params.variances[1] < 1e-9  # collapsed onto the point: ln p → +∞
+    map_fit = run(MAPGaussianMixture1D(2, a=2.0, b=0.5), X, start, max_iter=100)
+    assert map_fit.params.variances[1] >= 2 * 0.5 / (len(X) + 2 * 2.0 + 2) - 1e-12
+    assert map_fit.params.variances[1] > 0.1
+
+
+def test_map_coins_closed_form_for_one_coin():
+    X = np.array([10, 10, 10])
+    model = MAPBinomialMixture(1, 10, a=2.0, b=2.0)
+    data = model.validate_data(X)
+    p = model.m_step(data, np.ones((3, 1))).p[0]
+    assert p == pytest.approx((30 + 1) / (30 + 2))
+    assert BinomialMixture(1, 10).m_step(data, np.ones((3, 1))).p[0] == 1.0
+
+
+# -- generalized EM ---------------------------------------------------------------------------------
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n_inner=st.integers(1, 4))
+def test_gem_objective_never_decreases(seed, n_inner):
+    model = GeneralizedEM(MAPGaussianMixture1D(2), n_inner=n_inner)
+    trace = run(model, line_data(seed, 50), max_iter=15, tol=0.0, rng=seed)
+    assert np.all(np.diff(trace.log_likelihoods) >= -1e-9)
+
+
+def test_gem_reaches_the_same_fixed_point_as_em():
+    X = line_data(0)
+    em = run(GaussianMixture1D(2), X, START, max_iter=3000, tol=1e-13)
+    gem = GeneralizedEM(GaussianMixture1D(2), n_inner=1)
+    trace = run(gem, X, START, max_iter=3000, tol=1e-13)
+    np.testing.assert_allclose(trace.params.means, em.params.means, atol=1e-4)
+    assert trace.records[-1].log_likelihood == pytest.approx(em.records[-1].log_likelihood,
+                                                             abs=1e-6)
+    assert gem.n_evaluations > trace.n_iter
+
+
+def test_gem_needs_a_gradient():
+    with pytest.raises(TypeError, match="gradient"):
+        GeneralizedEM(BinomialMixture(2, 10))
+    with pytest.raises(ValueError, match="n_inner"):
+        GeneralizedEM(GaussianMixture1D(2), n_inner=0)
+
+
+# -- variational (hard-assignment) EM -----------------------------------------------------------------
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_hard_em_bound_rises_and_stays_below_ln_p(seed):
+    model = HardAssignmentEM(GaussianMixture1D(2, min_variance=1e-3))
+    trace = run(model, line_data(seed, 40), max_iter=20, tol=0.0, rng=seed)
+    bounds = trace.column("lower_bound")[1:]
+    lls = trace.log_likelihoods[1:]
+    assert np.all(np.diff(bounds) >= -1e-9)
+    assert np.all(bounds <= lls + 1e-9)
+    for r in trace.records[1:]:
+        assert r.log_likelihood == pytest.approx(r.lower_bound + r.kl, abs=1e-9)
+    assert trace.records[1].kl > 0  # the gap the family cannot close
+
+
+def test_hard_e_step_is_the_best_one_hot_q():
+    X = line_data(3, 12)
+    base = GaussianMixture1D(2)
+    model = HardAssignmentEM(base)
+    q = model.e_step(X, START)
+    assert set(np.unique(q)) == {0.0, 1.0} and np.all(q.sum(1) == 1)
+    best = model.lower_bound(X, q, START)
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        other = np.eye(2)[rng.integers(0, 2, len(X))]
+        assert base.lower_bound(X, other, START) <= best + 1e-12
+
+
+# -- online EM -------------------------------------------------------------------------------------------
+def test_online_em_converges_to_batch_em():
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(-1, 1, 400), rng.normal(2, 1, 600)])
+    model = GaussianMixture1D(2)
+    batch = run(model, X, START, max_iter=1000, tol=1e-12).params
+    online = OnlineEM(model, START, alpha=0.6).fit(X, batch_size=50, n_epochs=20, rng=0)
+    np.testing.assert_allclose(online.params.means, batch.means, atol=0.05)
+    np.testing.assert_allclose(online.params.weights, batch.weights, atol=0.02)
+    np.testing.assert_allclose(online.params.variances, batch.variances, atol=0.05)
+    assert online.n_seen == 20 * len(X) and online.n_updates == 20 * 20
+
+
+def test_online_em_for_the_coins():
+    rng = np.random.default_rng(1)
+    X = rng.binomial(10, rng.choice([0.2, 0.8], 500))
+    model = BinomialMixture(2, 10)
+    start = BinomialMixtureParams([0.5, 0.5], [0.4, 0.6])
+    batch = run(model, X, start, max_iter=500, tol=1e-12).params
+    online = OnlineEM(model, start, alpha=0.6).fit(X, batch_size=25, n_epochs=10, rng=0)
+    np.testing.assert_allclose(online.params.p, batch.p, atol=0.01)
+
+
+def test_online_em_with_full_batches_and_unit_steps_is_batch_em():
+    """η = 1 (α = 1, t₀ = 0 gives η_1 = 1 only); feeding the whole data once = one EM step."""
+    X = line_data(0)
+    model = GaussianMixture1D(2)
+    online = OnlineEM(model, START)
+    online.partial_fit(X)
+    expected = model.m_step(X, model.e_step(X, START))
+    np.testing.assert_allclose(online.params.means, expected.means, atol=1e-12)
+    np.testing.assert_allclose(online.params.variances, expected.variances, atol=1e-12)
+
+
+def test_online_em_arguments():
+    with pytest.raises(ValueError, match="alpha"):
+        OnlineEM(GaussianMixture1D(2), START, alpha=0.4)
+    assert OnlineEM(GaussianMixture1D(2), START, alpha=1.0).step_size(4) == 0.25
+    with pytest.raises(TypeError, match="sufficient statistics"):
+        statistics_functions(MAPBinomialMixture(2, 10))
+
+
+def test_online_widget_feeds_batches():
+    X = line_data(0, 200)
+    model = GaussianMixture1D(2)
+    batch = run(model, X, START, max_iter=500).params
+    w = OnlineEMWidget(model, X, START, batch, batch_size=20, seed=0)
+    first = w.picture.value
+    w.buttons["Feed 1 batch"].click()
+    assert w.online.n_seen == 20 and w.picture.value != first
+    w.buttons["Feed 10 batches"].click()
+    assert w.online.n_updates == 11 and len(w.scores) == 12
+    assert "11 batches, 220 samples" in repr(w)
+    w.buttons["Reset"].click()
+    assert w.online.n_seen == 0 and len(w.scores) == 1
+
+
+# -- EM with features ----------------------------------------------------------------------------------
+TEXTS = ["galaxy stars galaxies star formation", "stars galaxy emission star",
+         "proof theorem lemma proofs", "lemma proof theorem algebra", "galaxies stars galaxy",
+         "theorem proofs lemma proof"]
+
+
+def small_corpus():
+    bow = bag_of_words(TEXTS, vocabulary_size=8)
+    return bow, word_features(bow.vocabulary, prefix=4, suffix=2)
+
+
+def test_bag_of_words_and_features():
+    bow, (F, names) = small_corpus()
+    assert bow.counts.shape == (6, 8) and bow.counts.sum() > 0
+    assert F.shape[0] == 8 and F.shape[1] == len(names)
+    assert any(n.startswith("prefix=") for n in names)
+    with pytest.raises(ValueError, match="texts"):
+        bag_of_words([])
+    with pytest.raises(ValueError, match="features"):
+        word_features(["a"], identity=False, prefix=0, suffix=0)
+
+
+def test_newton_m_step_matches_scipy_lbfgs():
+    from scipy.optimize import minimize
+
+    bow, (F, _) = small_corpus()
+    model = FeaturizedMixture(2, F, l2=0.3)
+    X = model.validate_data(bow.counts)
+    q = np.random.default_rng(0).dirichlet([1, 1], len(X))
+    expected = q.T @ X.counts
+    beta, _ = model.newton_beta(expected, np.zeros((2, F.shape[1])), 100)
+    value, gradient = model._beta_objective(expected)
+    ref = minimize(lambda b: -value(b), np.zeros(beta.size), jac=lambda b: -gradient(b),
+                   method="L-BFGS-B", options={"gtol": 1e-10, "maxiter": 5000})
+    assert value(beta.ravel()) >= -ref.fun - 1e-8
+    np.testing.assert_allclose(beta.ravel(), ref.x, atol=1e-4)
+
+
+def test_identity_features_give_the_plain_multinomial_mixture():
+    bow, _ = small_corpus()
+    F = np.eye(len(bow.vocabulary))
+    model = FeaturizedMixture(2, F, l2=1e-9, max_inner=200)
+    X = model.validate_data(bow.counts + 1)  # every expected count positive
+    q = np.random.default_rng(1).dirichlet([1, 1], len(X))
+    params = model.m_step(X, q)
+    expected = q.T @ X.counts
+    np.testing.assert_allclose(model.emissions(params), expected / expected.sum(1, keepdims=True),
+                               atol=1e-6)
+
+
+def test_log_joint_matches_scipy_multinomial():
+    from scipy.stats import multinomial
+
+    bow, (F, _) = small_corpus()
+    model = FeaturizedMixture(2, F)
+    X = model.validate_data(bow.counts)
+    params = model.init_params(X, np.random.default_rng(0))
+    theta = model.emissions(params)
+    table = model.log_joint(X, params)
+    for d in range(len(X)):
+        for k in range(2):
+            ref = np.log(params.weights[k]) + multinomial.logpmf(
+                bow.counts[d], bow.counts[d].sum(), theta[k])
+            assert table[d, k] == pytest.approx(ref, abs=1e-9)
+
+
+def test_featurized_exact_and_generalized_em_climb():
+    bow, (F, _) = small_corpus()
+    model = FeaturizedMixture(2, F, l2=0.1)
+    exact = run(model, bow.counts, max_iter=20, tol=0.0, rng=0)
+    gem = run(GeneralizedEM(model, n_inner=2), bow.counts, max_iter=20, tol=0.0, rng=0)
+    for trace in (exact, gem):
+        assert np.all(np.diff(trace.log_likelihoods) >= -1e-9)
+    z = exact.posterior.argmax(1)
+    assert len(set(z[[0, 1, 4]])) == 1 and len(set(z[[2, 3, 5]])) == 1 and z[0] != z[2]
+
+
+def test_featurized_gradient_matches_finite_differences():
+    bow, (F, _) = small_corpus()
+    model = FeaturizedMixture(2, F, l2=0.2)
+    X = model.validate_data(bow.counts)
+    params = model.init_params(X, np.random.default_rng(3))
+    q = np.random.default_rng(4).dirichlet([1, 1], len(X))
+    vmap = model.vector_map
+    v = vmap.to_vector(params)
+    eps = 1e-6
+    numeric = np.array([(model.lower_bound(X, q, vmap.from_vector(v + eps * e))
+                         - model.lower_bound(X, q, vmap.from_vector(v - eps * e))) / (2 * eps)
+                        for e in np.eye(len(v))])
+    np.testing.assert_allclose(model.bound_gradient(X, q, params), numeric, atol=1e-5)
+
+
+def test_featurized_rejects_mismatched_counts():
+    _, (F, _) = small_corpus()
+    with pytest.raises(ValueError, match="features"):
+        FeaturizedMixture(2, F).validate_data(np.ones((3, 5)))
+    with pytest.raises(ValueError, match="X"):
+        FeaturizedMixture(2, F).validate_data(-np.ones((3, 8)))
