@@ -21,7 +21,7 @@ from . import plotting
 from .em import Stepper
 from .mixtures import BinomialMixture, BinomialMixtureParams
 
-__all__ = ["FIGURES", "coin_stepper_mid_run", "main", "write_figures"]
+__all__ = ["FIGURES", "coin_stepper_mid_run", "em_effect", "main", "write_figures"]
 
 #: The coin data of chapter 00: heads in 5 sets of 10 tosses (Do & Batzoglou 2008).
 COIN_HEADS = np.array([5, 9, 8, 4, 7])
@@ -49,9 +49,42 @@ def coin_stepper_mid_run() -> Figure:
     return fig
 
 
+def em_effect() -> Figure:
+    """Chapter 07's EM-effect picture (EM算法的效果示意图): two iterations on one free mean.
+
+    A 1-D two-component mixture with everything fixed except μ₁; ln p(X|μ₁) in black, the
+    bound L(q_t, μ₁) of each E step in green, touching at μ₁⁽ᵗ⁾; the M step jumps to its top.
+    """
+    from .theory import OneMeanMixture, bound_curve, likelihood_curve
+
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(-1, 1, 40), rng.normal(2, 1, 60)])
+    model = OneMeanMixture([0.0, 2.0], [1.0, 1.0], [0.4, 0.6])
+    parameter = model.parameter(-4.0, 3.0)
+    grid = parameter.grid(300)
+    stepper = Stepper(model, X, model.params_at(-3.5))
+    curve = likelihood_curve(model, X, stepper.params, parameter, grid)
+    fig, axes = plotting.new_figure("wide", ncols=2)
+    bounds = []
+    for t, ax in enumerate(axes, start=1):
+        old = parameter.get(stepper.params)
+        stepper.e()
+        bounds.append((old, bound_curve(model, X, stepper.posterior, stepper.params,
+                                        parameter, grid)))
+        stepper.m()
+        new = parameter.get(stepper.params)
+        plotting.plot_em_effect(ax, grid, curve, bounds, new, jump=(old, new),
+                                parameter_name="μ₁")
+        ax.set_title(f"iteration {t}: μ₁ {old:.2f} → {new:.2f}")
+        if t == 2:
+            ax.get_legend().remove()
+    return fig
+
+
 #: Every figure the command writes: name -> function returning the figure.
 FIGURES: dict[str, Callable[[], Figure]] = {
     "coin_stepper": coin_stepper_mid_run,
+    "em_effect": em_effect,
 }
 
 

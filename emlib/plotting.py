@@ -208,7 +208,8 @@ def plot_em_effect(ax: Axes, grid: Any, log_likelihood: Any,
         values = np.asarray(values, float)
         best = int(np.argmax(values))
         ax.axvline(touch, color=STEP_COLORS["E"], lw=0.8, ls=":")
-        ax.scatter([grid[best]], [values[best]], marker="^", color="#009E73", s=30, zorder=4)
+        ax.scatter([grid[best]], [values[best]], marker="^", color="#009E73", s=30, zorder=4,
+                   label="max of the bound")
     if jump is not None:
         old, new = jump
         ax.annotate("", xy=(new, float(np.interp(new, grid, curve))),
@@ -223,4 +224,4 @@ def plot_em_effect(ax: Axes, grid: Any, log_likelihood: Any,
     ax.set_xlim(float(grid[0]), float(grid[-1]))
     ax.set_xlabel(parameter_name)
     ax.set_ylabel("ln p(X|θ),  L(q,θ)")
-    ax.legend(loc="lower center", frameon=False, ncol=3)
+    ax.legend(loc="lower right", frameon=False, fontsize=7)
