@@ -107,7 +107,8 @@ def check_convex_function(f: Callable[[np.ndarray], Any], points: Any, *,
     one_d = pts.ndim == 1
 
     def value(x: np.ndarray) -> float:
-        return float(f(float(x) if one_d else x))
+        with np.errstate(all="ignore"):  # outside f's domain shows up as a non-finite value
+            return float(f(float(x) if one_d else x))
 
     fx = np.array([value(p) for p in pts])
     if not np.all(np.isfinite(fx)):
@@ -181,7 +182,8 @@ def kl_divergence(p: Any, q: Any) -> float:
     support = p > 0
     if np.any(q[support] == 0):
         return float("inf")
-    return float(max(0.0, (p[support] * np.log(p[support] / q[support])).sum()))
+    terms = p[support] * (np.log(p[support]) - np.log(q[support]))  # no overflow of p/q
+    return float(max(0.0, terms.sum()))
 
 
 def logsumexp(a: Any, axis: int | None = None, keepdims: bool = False) -> np.ndarray | float:

@@ -152,10 +152,10 @@ class StepperWidget(CourseWidget):
         index = min(index, len(records) - 1)
         self.shown = records[index]
         self.label.value = f"<code>{self.shown.summary()}</code>"
-        fig, ax = plotting.new_figure(self.picture_size)
+        fig, ax = plotting.new_figure(self.picture_size, fast=True)
         self.draw(ax, self.shown)
         self.picture.value = plotting.figure_to_png(fig)
-        fig, ax = plotting.new_figure("trace")
+        fig, ax = plotting.new_figure("trace", fast=True)
         plotting.plot_trace(ax, records, current=index,
                             objective_name=self.stepper.model.objective_name)
         self.trace_picture.value = plotting.figure_to_png(fig)
@@ -219,7 +219,7 @@ class BayesWidget(CourseWidget):
         except ValueError as error:
             self.posterior = np.full(len(self.hypotheses), np.nan)
             self.label.value = f"<b>{error}</b>"
-        fig, axes = plotting.new_figure("wide", ncols=3, sharey=True)
+        fig, axes = plotting.new_figure("wide", ncols=3, sharey=True, fast=True)
         for ax, values, name in zip(axes, (self.prior, self.likelihood, self.posterior),
                                     ("prior P(y)", "likelihood P(x|y)", "posterior P(y|x)"),
                                     strict=True):
@@ -288,7 +288,7 @@ class JensenWidget(CourseWidget):
         mean = float(w @ x)
         self.label.value = (f"<code>E[f(x)] = {float(w @ f(x)):.4f}, f(E[x]) = "
                             f"{float(f(np.array([mean]))[0]):.4f}, gap = {self.gap:.4f}</code>")
-        fig, ax = plotting.new_figure("square")
+        fig, ax = plotting.new_figure("square", fast=True)
         grid = np.linspace(0.1, 4.0, 200)
         ax.plot(grid, f(grid), color="#333333", label=self.function.value)
         ax.scatter(x, f(x), s=30 + 200 * w, color=plotting.COLORS[0], zorder=3,
@@ -353,7 +353,7 @@ class KLWidget(CourseWidget):
         self.kl_pq, self.kl_qp = kl_divergence(self.p, self.q), kl_divergence(self.q, self.p)
         self.label.value = (f"<code>KL(p‖q) = {self.kl_pq:.4f}, KL(q‖p) = {self.kl_qp:.4f}"
                             "</code>")
-        fig, ax = plotting.new_figure("small")
+        fig, ax = plotting.new_figure("small", fast=True)
         positions = np.arange(len(self.p))
         ax.bar(positions - 0.2, self.p, width=0.4, color=plotting.COLORS[0], label="p")
         ax.bar(positions + 0.2, self.q, width=0.4, color=plotting.COLORS[1], label="q")

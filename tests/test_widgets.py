@@ -1,0 +1,166 @@
+"""The widgets, driven by clicks and slider moves as a learner would (no browser)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emlib.mixtures import BinomialMixture, BinomialMixtureParams
+from emlib.widgets import BayesWidget, JensenWidget, KLWidget, StepperWidget
+
+HEADS = np.array([5, 9, 8, 4, 7])
+START = BinomialMixtureParams(np.array([0.5, 0.5]), np.array([0.6, 0.5]))
+BUTTONS = ["E step", "M step", "E+M", "Run", "Undo", "Reset"]
+
+
+def draw_coins(ax, record):
+    ax.bar([0, 1], record.params.p)
+    if record.posterior is not None:
+        ax.plot(record.posterior[:, 0])
+
+
+def make_widget(**kwargs) -> StepperWidget:
+    return StepperWidget(BinomialMixture(2, 10), HEADS, START, draw=draw_coins, **kwargs)
+
+
+def test_widget_starts_at_theta0_with_pictures():
+    w = make_widget(title="<b>coins</b>")
+    assert w.shown.step == "init" and w.slider.max == 0
+    assert bytes(w.picture.value)[:4] == bytes(w.trace_picture.value)[:4] == b"\x89PNG"
+    assert "ln p = -11.3206" in w.label.value
+    assert repr(w).startswith("StepperWidget(BinomialMixture, showing half-step 0 of 0")
+    assert "\\x89PNG" not in repr(w)  # the stored text form never contains image bytes
+
+
+def test_e_then_m_moves_numbers_and_pictures():
+    w = make_widget()
+    before = (w.picture.value, w.trace_picture.value)
+    w.buttons["E step"].click()
+    assert w.shown.step == "E" and w.slider.value == 1
+    assert w.shown.kl == pytest.approx(0.0, abs=1e-12)
+    assert w.picture.value != before[0] and w.trace_picture.value != before[1]
+    w.buttons["M step"].click()
+    assert w.shown.step == "M" and w.shown.log_likelihood > -11.3206
+    assert w.shown.kl > 0
+    # Do & Batzoglou (2008), figure 1: θ_A = 0.71, θ_B = 0.58 after the first iteration
+    np.testing.assert_allclose(w.stepper.params.p, [0.7130, 0.5813], atol=1e-4)
+
+
+def test_m_before_e_shows_a_message_and_changes_nothing():
+    w = make_widget()
+    w.buttons["M step"].click()
+    assert "E step" in w.message.value and len(w.stepper) == 1
+    w.buttons["E step"].click()
+    assert w.message.value == ""
+    w.buttons["E step"].click()
+    assert "changes nothing" in w.message.value and len(w.stepper) == 2
+
+
+def test_slider_scrubs_history_and_redraws_that_record():
+    w = make_widget()
+    for _ in range(3):
+        w.buttons["E+M"].click()
+    assert w.slider.max == 6
+    pictures = {}
+    for index in range(7):
+        w.slider.value = index
+        assert w.shown is w.stepper.trace.records[index]
+        assert f"half-step {index} of 6" in repr(w)
+        pictures[index] = w.picture.value
+    w.slider.value = 2
+    assert w.picture.value == pictures[2]  # the same record is drawn again exactly
+    w.buttons["E step"].click()  # acting always continues from the latest state
+    assert w.slider.value == 7 and w.shown.step == "E"
+
+
+def test_run_converges_and_undo_reset_go_back():
+    w = make_widget()
+    w.buttons["Run"].click()
+    assert w.stepper.trace.converged and w.shown.step == "M"
+    # converged: θ is a fixed point of one more EM iteration
+    again = w.stepper.copy()
+    again.iterate()
+    np.testing.assert_allclose(again.params.p, w.stepper.params.p, atol=1e-5)
+    n = len(w.stepper)
+    w.buttons["Undo"].click()
+    assert len(w.stepper) == n - 1 and w.slider.max == n - 2 and w.shown.step == "E"
+    w.buttons["Reset"].click()
+    assert len(w.stepper) == 1 and w.slider.value == 0 and w.shown.step == "init"
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(BUTTONS, 2)))
+def test_every_ordered_pair_of_buttons_keeps_widget_and_trace_consistent(order):
+    w = make_widget(max_run=5)
+    for name in order:
+        w.buttons[name].click()
+        records = w.stepper.trace.records
+        assert w.slider.max == len(records) - 1 == w.slider.value
+        assert w.shown is records[-1]
+        lls = [r.log_likelihood for r in records]
+        assert all(b >= a - 1e-12 for a, b in zip(lls, lls[1:], strict=False))
+
+
+@settings(max_examples=8, deadline=None)
+@given(clicks=st.lists(st.sampled_from(BUTTONS + ["slide"]), max_size=8),
+       slide_to=st.integers(0, 30))
+def test_random_click_sequences(clicks, slide_to):
+    w = make_widget(max_run=4)
+    for name in clicks:
+        if name == "slide":
+            w.slider.value = min(slide_to, w.slider.max)
+            assert w.shown is w.stepper.trace.records[w.slider.value]
+        else:
+            w.buttons[name].click()
+            assert w.shown is w.stepper.record
+        assert w.shown.summary() in w.label.value.replace("&lt;", "<")
+
+
+def test_stepper_widget_rejects_bad_arguments():
+    with pytest.raises(TypeError, match="draw"):
+        StepperWidget(BinomialMixture(2, 10), HEADS, START, draw=None)
+    with pytest.raises(ValueError, match="picture_size"):
+        make_widget(picture_size="huge")
+
+
+def test_bayes_widget_follows_its_sliders():
+    w = BayesWidget(["fair", "loaded"], [0.9, 0.1], [0.1, 0.6])
+    np.testing.assert_allclose(w.posterior, [0.6, 0.4])
+    before = w.picture.value
+    w.prior_sliders[0].value = 0.5
+    w.prior_sliders[1].value = 0.5
+    np.testing.assert_allclose(w.posterior, [1 / 7, 6 / 7])
+    assert w.picture.value != before and "0.857" in w.label.value
+    for s in w.likelihood_sliders:
+        s.value = 0.0
+    assert "evidence" in w.label.value and np.all(np.isnan(w.posterior))
+    with pytest.raises(ValueError, match="length"):
+        BayesWidget(["a", "b"], [0.5, 0.5], [0.1])
+
+
+def test_jensen_widget_gap_is_non_negative_for_convex_and_flips_for_concave():
+    w = JensenWidget()
+    assert w.gap > 0 and "gap" in w.label.value
+    w.function.value = "ln x (concave)"
+    assert w.gap < 0
+    w.function.value = "x² (convex)"
+    x, weights = w.x, w.weights
+    assert w.gap == pytest.approx(weights @ (x - weights @ x) ** 2)
+    for s in w.x_sliders:
+        s.value = 2.0
+    assert w.gap == pytest.approx(0.0, abs=1e-12)  # all points equal: no gap
+    with pytest.raises(ValueError, match="function"):
+        JensenWidget(function="sin")
+
+
+def test_kl_widget_shows_asymmetry_zero_and_infinity():
+    w = KLWidget()
+    assert w.kl_pq > 0 and w.kl_qp > 0 and w.kl_pq != pytest.approx(w.kl_qp)
+    for sp, sq in zip(w.p_sliders, w.q_sliders, strict=True):
+        sq.value = sp.value
+    assert w.kl_pq == pytest.approx(0.0, abs=1e-12)
+    w.q_sliders[0].value = 0.0
+    assert w.kl_pq == np.inf and np.isfinite(w.kl_qp) and "inf" in w.label.value
