@@ -79,6 +79,15 @@ class Mixture1DParams:
         for name, value in (("weights", weights), ("means", means), ("variances", variances)):
             object.__setattr__(self, name, value)
 
+    @classmethod
+    def _trusted(cls, weights: np.ndarray, means: np.ndarray,
+                 variances: np.ndarray) -> Mixture1DParams:
+        """Build without checks, from arrays already validated (hot loops: curves, grids)."""
+        params = object.__new__(cls)
+        for name, value in (("weights", weights), ("means", means), ("variances", variances)):
+            object.__setattr__(params, name, value)
+        return params
+
     def replace(self, **changes: Any) -> Mixture1DParams:
         """A copy with some fields changed."""
         fields = {"weights": self.weights, "means": self.means, "variances": self.variances}
@@ -241,7 +250,7 @@ class OneMeanMixture(GaussianMixture1D):
         """θ with μ_free = ``mu`` and everything else fixed."""
         means = self.means.copy()
         means[self.free] = check_real(mu, "mu")
-        return Mixture1DParams(self.weights, means, self.variances)
+        return Mixture1DParams._trusted(self.weights, means, self.variances)
 
     def init_params(self, X: np.ndarray, rng: np.random.Generator) -> Mixture1DParams:
         """θ⁽⁰⁾: the free mean drawn from the data."""
