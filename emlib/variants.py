@@ -764,8 +764,10 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
                 grad = F.T @ (e_k - total * theta) - lam * beta[k]
                 if np.max(np.abs(grad)) <= self.inner_tol:
                     break
-                weighted = F * theta[:, None]
-                hessian = total * (F.T @ weighted - np.outer(F.T @ theta, F.T @ theta))
+                mean_f = F.T @ theta
+                # einsum, not BLAS: small matrices, and no thread oversubscription
+                hessian = total * (np.einsum("vi,vj->ij", F * theta[:, None], F)
+                                   - np.outer(mean_f, mean_f))
                 hessian[np.diag_indices_from(hessian)] += lam + 1e-10
                 direction = np.linalg.solve(hessian, grad)
                 t = 1.0
