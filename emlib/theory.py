@@ -416,7 +416,7 @@ class EMEffectWidget(CourseWidget):
     """
 
     def __init__(self, model: EMModel, X: Any, params: Any, parameter: ScalarParameter, *,
-                 n_grid: int = 200, title: str = "") -> None:
+                 n_grid: int = 150, title: str = "") -> None:
         if not isinstance(parameter, ScalarParameter):
             raise TypeError("parameter must be an emlib.theory.ScalarParameter")
         self.stepper = Stepper(model, X, params)

@@ -659,8 +659,8 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
 
     which has no closed form: :meth:`m_step` runs Newton's method from β = 0 for up to
     ``max_inner`` steps (an "exact" M step, to ``inner_tol``); :class:`GeneralizedEM`
-    instead takes a few cheap gradient steps from β_old. With identity features only and λ → 0 this is the plain mixture of
-    multinomials, whose M step is θ_k(w) = e_kw / E_k.
+    instead takes a few cheap gradient steps from β_old. With identity features only and
+    λ → 0 this is the plain mixture of multinomials, whose M step is θ_k(w) = e_kw / E_k.
     """
 
     def __init__(self, n_components: int, features: Any, *, l2: float = 0.1,

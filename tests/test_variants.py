@@ -33,7 +33,7 @@ def line_data(seed: int = 0, n: int = 100) -> np.ndarray:
 START = Mixture1DParams([0.5, 0.5], [-2.0, 3.0], [1.0, 1.0])
 
 
-# -- the inner optimiser ----------------------------------------------------------------------
+# -- the inner optimiser ------
 def test_gradient_ascent_climbs_and_converges_on_a_quadratic():
     A = np.array([[3.0, 1.0], [1.0, 2.0]])
     b = np.array([1.0, -1.0])
@@ -47,7 +47,7 @@ def test_gradient_ascent_climbs_and_converges_on_a_quadratic():
         gradient_ascent(f, lambda x: b - A @ x, np.zeros(2), max_steps=-1)
 
 
-# -- MAP ----------------------------------------------------------------------------------------
+# -- MAP ------
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), alpha=st.floats(1.0, 5.0), a=st.floats(0.5, 5.0),
        b=st.floats(0.05, 2.0))
@@ -124,7 +124,7 @@ def test_map_coins_closed_form_for_one_coin():
     assert BinomialMixture(1, 10).m_step(data, np.ones((3, 1))).p[0] == 1.0
 
 
-# -- generalized EM ---------------------------------------------------------------------------------
+# -- generalized EM ------
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), n_inner=st.integers(1, 4))
 def test_gem_objective_never_decreases(seed, n_inner):
@@ -151,7 +151,7 @@ def test_gem_needs_a_gradient():
         GeneralizedEM(GaussianMixture1D(2), n_inner=0)
 
 
-# -- variational (hard-assignment) EM -----------------------------------------------------------------
+# -- variational (hard-assignment) EM ------
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_hard_em_bound_rises_and_stays_below_ln_p(seed):
@@ -179,7 +179,7 @@ def test_hard_e_step_is_the_best_one_hot_q():
         assert base.lower_bound(X, other, START) <= best + 1e-12
 
 
-# -- online EM -------------------------------------------------------------------------------------------
+# -- online EM ------
 def test_online_em_converges_to_batch_em():
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(-1, 1, 400), rng.normal(2, 1, 600)])
@@ -236,7 +236,7 @@ def test_online_widget_feeds_batches():
     assert w.online.n_seen == 0 and len(w.scores) == 1
 
 
-# -- EM with features ----------------------------------------------------------------------------------
+# -- EM with features ------
 TEXTS = ["galaxy stars galaxies star formation", "stars galaxy emission star",
          "proof theorem lemma proofs", "lemma proof theorem algebra", "galaxies stars galaxy",
          "theorem proofs lemma proof"]

@@ -290,7 +290,7 @@ bars = bound_gap_stepper(coins, heads, theta0,
 bars
 
 # %%
-for step in ["E step", "M step", "E step", "M step"]:
+for step in ["E step", "M step"]:
     bars.buttons[step].click()
     print(bars.shown.summary())
 bars.buttons["Reset"].click()

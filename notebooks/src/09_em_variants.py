@@ -202,7 +202,7 @@ hard_bars
 # 3. Press Run. Is the final ln p above or below that of exact EM, and why can it be?
 
 # %%
-for step in ["E step", "M step", "E step"]:
+for step in ["E step", "M step"]:
     hard_bars.buttons[step].click()
     print(hard_bars.shown.summary())
 hard_bars.buttons["Reset"].click()
@@ -282,8 +282,7 @@ feeder
 # %%
 feeder.buttons["Feed 1 batch"].click()
 print(feeder.summary())
-for _ in range(3):
-    feeder.buttons["Feed 10 batches"].click()
+feeder.buttons["Feed 10 batches"].click()
 print(feeder.summary())
 feeder.buttons["Reset"].click()
 
