@@ -21,7 +21,6 @@ PLSA) derive from :class:`LatentClassModel` and only write ``log_joint``, ``m_st
 from __future__ import annotations
 
 import copy
-import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal

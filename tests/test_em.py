@@ -144,7 +144,9 @@ def test_m_before_any_e_is_refused_with_a_clear_message():
     with pytest.raises(StepOrderError, match="E step"):
         s.m()
     assert len(s) == 1 and s.last_step == "init"
-    s.e(); s.m(); s.reset()
+    s.e()
+    s.m()
+    s.reset()
     with pytest.raises(StepOrderError):
         s.m()
 
