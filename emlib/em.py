@@ -21,7 +21,6 @@ PLSA) derive from :class:`LatentClassModel` and only write ``log_joint``, ``m_st
 from __future__ import annotations
 
 import copy
-import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -70,12 +69,17 @@ class Evaluation:
     ``log_likelihood`` is ln p(X | θ); ``posterior`` is the exact posterior p(Z | X, θ) (what
     the next E step will choose); ``lower_bound`` and ``kl`` are L(q, θ) and KL(q ‖ p(Z|X,θ))
     for the q that was passed, or for q = the posterior itself when none was passed.
+    ``posterior_lower_bound`` and ``posterior_kl`` are L and KL for q = the posterior,
+    computed in the same pass when the model can (None otherwise): the next E step then
+    needs no pass over the data of its own.
     """
 
     log_likelihood: float
     posterior: Posterior
     lower_bound: float
     kl: float
+    posterior_lower_bound: float | None = None
+    posterior_kl: float | None = None
 
 
 class EMModel(ABC):
@@ -121,13 +125,13 @@ class EMModel(ABC):
     def evaluate(self, X: Any, params: Params, posterior: Posterior | None = None) -> Evaluation:
         """ln p(X|θ), p(Z|X,θ), and L and KL for ``posterior`` (default: p(Z|X,θ) itself)."""
         exact = self.e_step(X, params)
-        q = exact if posterior is None else posterior
-        return Evaluation(
-            log_likelihood=float(self.log_likelihood(X, params)),
-            posterior=exact,
-            lower_bound=float(self.lower_bound(X, q, params)),
-            kl=float(self.kl_divergence(X, q, params)),
-        )
+        at_posterior = (float(self.lower_bound(X, exact, params)),
+                        float(self.kl_divergence(X, exact, params)))
+        bound, gap = at_posterior if posterior is None else (
+            float(self.lower_bound(X, posterior, params)),
+            float(self.kl_divergence(X, posterior, params)))
+        return Evaluation(float(self.log_likelihood(X, params)), exact, bound, gap,
+                          *at_posterior)
 
 
 def _masked_log_ratio(q: np.ndarray, log_p: np.ndarray) -> np.ndarray:
@@ -193,13 +197,14 @@ class LatentClassModel(EMModel):
         log_joint = self.log_joint(X, params)
         log_post, log_norm = self._log_posterior(log_joint)
         exact = np.exp(log_post)
-        q = exact if posterior is None else posterior
-        return Evaluation(
-            log_likelihood=self._weighted_sum(X, log_norm),
-            posterior=exact,
-            lower_bound=self._weighted_sum(X, _masked_log_ratio(q, log_joint).sum(1)),
-            kl=-self._weighted_sum(X, _masked_log_ratio(q, log_post).sum(1)),
-        )
+
+        def bound_and_gap(q: np.ndarray) -> tuple[float, float]:
+            return (self._weighted_sum(X, _masked_log_ratio(q, log_joint).sum(1)),
+                    -self._weighted_sum(X, _masked_log_ratio(q, log_post).sum(1)))
+
+        at_posterior = bound_and_gap(exact)
+        bound, gap = at_posterior if posterior is None else bound_and_gap(posterior)
+        return Evaluation(self._weighted_sum(X, log_norm), exact, bound, gap, *at_posterior)
 
 
 def _fmt(value: float, digits: int = 4) -> str:
@@ -267,11 +272,12 @@ def _validate_loop_args(max_iter: int, tol: float) -> None:
 
 @dataclass
 class _State:
-    """Where a run stands: θ, q (None before the first E step) and the posterior at θ."""
+    """Where a run stands: θ, q (None before the first E step), and the evaluation at θ
+    (ln p and the exact posterior, which the next E step reuses instead of a new pass)."""
 
     params: Params
     posterior: Posterior | None
-    exact: Posterior
+    at_params: Evaluation
     last: str
     iteration: int
 
@@ -279,15 +285,20 @@ class _State:
 def _initial(model: EMModel, X: Any, params: Params, keep_all: bool) -> tuple[_State, Record]:
     ev = model.evaluate(X, params)
     record = Record("init", 0, ev.log_likelihood, params=params if keep_all else None)
-    return _State(params, None, ev.posterior, "init", 0), record
+    return _State(params, None, ev, "init", 0), record
 
 
 def _e_half_step(model: EMModel, X: Any, s: _State, keep_all: bool) -> tuple[_State, Record]:
     """E step: q ← p(Z | X, θ); the bound touches ln p (KL = 0)."""
     iteration = s.iteration + 1
-    ev = model.evaluate(X, s.params)  # L and KL for q = the posterior itself
-    state = _State(s.params, ev.posterior, ev.posterior, "E", iteration)
-    record = Record("E", iteration, ev.log_likelihood, ev.lower_bound, ev.kl,
+    ev = s.at_params
+    if ev.posterior_lower_bound is None or ev.posterior_kl is None:
+        ev = model.evaluate(X, s.params)  # L and KL for q = the posterior itself
+        bound, gap = ev.lower_bound, ev.kl
+    else:
+        bound, gap = ev.posterior_lower_bound, ev.posterior_kl
+    state = _State(s.params, ev.posterior, ev, "E", iteration)
+    record = Record("E", iteration, ev.log_likelihood, bound, gap,
                     params=s.params if keep_all else None,
                     posterior=ev.posterior if keep_all else None)
     return state, record
@@ -297,7 +308,7 @@ def _m_half_step(model: EMModel, X: Any, s: _State, keep_all: bool) -> tuple[_St
     """M step: θ ← argmax_θ E_q[ln p(X, Z | θ)]; ln p rises, KL(q‖p) opens again."""
     params = model.m_step(X, s.posterior)
     ev = model.evaluate(X, params, s.posterior)
-    state = _State(params, s.posterior, ev.posterior, "M", s.iteration)
+    state = _State(params, s.posterior, ev, "M", s.iteration)
     record = Record("M", s.iteration, ev.log_likelihood, ev.lower_bound, ev.kl,
                     params=params if keep_all else None,
                     posterior=s.posterior if keep_all else None)

@@ -103,6 +103,7 @@ def write_figures(out: Path, names: list[str] | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: write the named figures (default all) into ``--out``."""
     parser = argparse.ArgumentParser(prog="python -m emlib.figures", description=__doc__)
     parser.add_argument("names", nargs="*", help="figures to make (default: all)")
     parser.add_argument("--out", type=Path, default=Path("figures"), help="output folder")

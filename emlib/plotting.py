@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Ellipse  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ._validation import as_float_array  # noqa: E402
 from .em import Record  # noqa: E402
@@ -138,6 +139,7 @@ def plot_trace(ax: Axes, records: Sequence[Record], current: int | None = None,
     if current is not None:
         ax.axvline(current, color="#999999", lw=0.8, ls="--", zorder=0)
     ax.set_xlabel("half-step")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(objective_name)
     ax.set_xlim(-0.5, max(len(records), 4) - 0.5)
     finite = ll[np.isfinite(ll)]

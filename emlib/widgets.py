@@ -150,15 +150,17 @@ class StepperWidget(CourseWidget):
     def _show(self, index: int) -> None:
         records = self.stepper.trace.records
         index = min(index, len(records) - 1)
-        self.shown = records[index]
-        self.label.value = f"<code>{self.shown.summary()}</code>"
+        shown = records[index]
         fig, ax = plotting.new_figure(self.picture_size, fast=True)
-        self.draw(ax, self.shown)
+        self.draw(ax, shown)
         self.picture.value = plotting.figure_to_png(fig)
         fig, ax = plotting.new_figure("trace", fast=True)
         plotting.plot_trace(ax, records, current=index,
                             objective_name=self.stepper.model.objective_name)
         self.trace_picture.value = plotting.figure_to_png(fig)
+        # the label changes last: whoever sees the new numbers also sees the new pictures
+        self.shown = shown
+        self.label.value = f"<code>{shown.summary()}</code>"
 
     # -- text ---------------------------------------------------------------------------
     def summary(self) -> str:

@@ -144,7 +144,9 @@ def test_m_before_any_e_is_refused_with_a_clear_message():
     with pytest.raises(StepOrderError, match="E step"):
         s.m()
     assert len(s) == 1 and s.last_step == "init"
-    s.e(); s.m(); s.reset()
+    s.e()
+    s.m()
+    s.reset()
     with pytest.raises(StepOrderError):
         s.m()
 
@@ -215,3 +217,20 @@ def test_copy_is_independent():
     other = s.copy()
     other.iterate()
     assert len(s) == 3 and len(other) == 5
+
+
+def test_one_pass_over_the_data_per_half_step():
+    """E steps reuse the evaluation made after the previous M step (no double E-step)."""
+    calls = []
+
+    class Counting(BinomialMixture):
+        def evaluate(self, X, params, posterior=None):
+            calls.append(posterior is None)
+            return super().evaluate(X, params, posterior)
+
+    trace = run(Counting(2, 10), coin_data(1), max_iter=6, tol=0.0, rng=0)
+    assert len(calls) == 1 + trace.n_iter  # θ⁽⁰⁾, then one after each M step
+    s = Stepper(Counting(2, 10), coin_data(1), rng=0)
+    calls.clear()
+    s.e(); s.m(); s.e()  # noqa: E702
+    assert len(calls) == 1

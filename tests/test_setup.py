@@ -1,0 +1,54 @@
+"""The set-up a learner relies on: two README commands, Binder files, CI calling README."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def bash_blocks() -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_has_exactly_two_one_line_commands():
+    commands = [b.strip() for b in bash_blocks()]
+    assert len(commands) == 2 and all("\n" not in c for c in commands)
+    install_and_open, install_and_test = commands
+    assert "requirements.txt" in install_and_open and "jupyter lab" in install_and_open
+    assert '".[test]"' in install_and_test and "pytest" in install_and_test
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    script = (ROOT / ".ci" / "run").read_text()
+    extract = re.search(r"command=\$\((awk .*?)\)\n", script).group(1)
+    found = subprocess.run(["bash", "-c", extract], cwd=ROOT, capture_output=True, text=True)
+    assert found.stdout.strip() == bash_blocks()[1].strip()
+    assert "chromium" in script and "EMCOURSE_REQUIRE_BROWSER=1" in script
+
+
+def test_binder_reads_root_files_and_installs_emlib():
+    assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists()
+    assert re.fullmatch(r"python-3\.1[1-4]\n?", (ROOT / "runtime.txt").read_text())
+    requirements = (ROOT / "requirements.txt").read_text().splitlines()
+    names = {re.split(r"[<>=\[ ]", line)[0] for line in requirements if line and line[0] != "#"}
+    assert {"numpy", "scipy", "scikit-learn", "matplotlib", "ipywidgets", "jupyterlab",
+            "voila"} <= names
+    assert requirements[-1] == "-e ."
+    assert all("==" not in line for line in requirements), "ranges, not exact pins"
+
+
+def test_pyproject_declares_the_package_and_test_extra():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["name"] == "emlib"
+    assert project["project"]["requires-python"] == ">=3.11"
+    extra = " ".join(project["project"]["optional-dependencies"]["test"])
+    for tool in ("pytest", "nbval", "nbclient", "ipykernel", "hypothesis", "pytest-xdist",
+                 "voila", "playwright"):
+        assert tool in extra or tool == "voila"  # voila comes with the course extra
+    assert "voila" in " ".join(project["project"]["optional-dependencies"]["course"])
+    assert "--nbval" in project["tool"]["pytest"]["ini_options"]["addopts"]
