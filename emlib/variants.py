@@ -136,8 +136,11 @@ class _MAPObjective:
     def evaluate(self, X: Any, params: Any, posterior: Any = None) -> Evaluation:
         ev = super().evaluate(X, params, posterior)  # type: ignore[misc]
         prior = self.log_prior(params)
+        at_posterior = (None if ev.posterior_lower_bound is None
+                        else ev.posterior_lower_bound + prior)
         return replace(ev, log_likelihood=ev.log_likelihood + prior,
-                       lower_bound=ev.lower_bound + prior)
+                       lower_bound=ev.lower_bound + prior,
+                       posterior_lower_bound=at_posterior)
 
 
 def _log_dirichlet(weights: np.ndarray, alpha: float) -> float:
@@ -366,10 +369,12 @@ class HardAssignmentEM(EMModel):
         return self.model.kl_divergence(X, posterior, params)
 
     def evaluate(self, X: Any, params: Any, posterior: np.ndarray | None = None) -> Evaluation:
-        exact = self.model.evaluate(X, params)
-        q = _one_hot(exact.posterior) if posterior is None else posterior
-        ev = self.model.evaluate(X, params, q)
-        return replace(ev, posterior=_one_hot(exact.posterior))
+        hard = _one_hot(self.model.e_step(X, params))
+        at_hard = self.model.evaluate(X, params, hard)
+        ev = at_hard if posterior is None else self.model.evaluate(X, params, posterior)
+        # the E step of this family chooses the hard q: report L and KL for it
+        return replace(ev, posterior=hard, posterior_lower_bound=at_hard.lower_bound,
+                       posterior_kl=at_hard.kl)
 
 
 # ----------------------------------------------------------------------------------------
