@@ -92,8 +92,11 @@ for params, model, label, color in [(mle.params, GaussianMixture1D(2), "MLE", pl
                                     (map_fit.params, map_model, "MAP", plotting.COLORS[0])]:
     density = np.exp(model.log_joint(grid, params)).sum(axis=1)
     left.plot(grid, np.minimum(density, 1.5), color=color, label=label)
+left.vlines(8.0, 0, 1.5, color=plotting.COLORS[4], lw=2)   # the collapsed MLE component
+left.annotate("MLE: σ₂² → 0, a spike", xy=(8.0, 1.3), xytext=(3.2, 1.3),
+              arrowprops={"arrowstyle": "->"}, fontsize=8)
 left.set_ylim(0, 1.5)
-left.legend(frameon=False)
+left.legend(frameon=False, loc="center right")
 left.set_title("the MLE component collapses onto x = 8")
 plotting.plot_trace(right, map_fit.records, objective_name="ln p(X|θ) + ln p(θ)")
 right.set_title("MAP-EM: the objective climbs")
