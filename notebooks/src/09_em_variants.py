@@ -93,7 +93,7 @@ for params, model, label, color in [(mle.params, GaussianMixture1D(2), "MLE", pl
     density = np.exp(model.log_joint(grid, params)).sum(axis=1)
     left.plot(grid, np.minimum(density, 1.5), color=color, label=label)
 left.vlines(8.0, 0, 1.5, color=plotting.COLORS[4], lw=2)   # the collapsed MLE component
-left.annotate("MLE: σ₂² → 0, a spike", xy=(8.0, 1.3), xytext=(3.2, 1.3),
+left.annotate("MLE: σ₂² → 0, a spike", xy=(8.0, 1.3), xytext=(7.0, 1.3), ha="right",
               arrowprops={"arrowstyle": "->"}, fontsize=8)
 left.set_ylim(0, 1.5)
 left.legend(frameon=False, loc="center right")
