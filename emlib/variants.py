@@ -52,6 +52,7 @@ __all__ = [
     "OnlineEMWidget",
     "bag_of_words",
     "gradient_ascent",
+    "lbfgs_ascent",
     "statistics_functions",
     "word_features",
 ]
@@ -104,6 +105,72 @@ def gradient_ascent(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray
         x, value, steps = candidate, new, steps + 1
         t *= 2
     return AscentResult(x, value, steps, evaluations, False)
+
+
+def lbfgs_ascent(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
+                 x0: Any, *, max_steps: int = 200, tol: float = 1e-6, ftol: float = 1e-10,
+                 memory: int = 10, armijo: float = 1e-4) -> AscentResult:
+    """Maximise f by L-BFGS (limited-memory quasi-Newton) with a backtracking line search.
+
+    The direction d = H g comes from the two-loop recursion over the last ``memory`` pairs
+    (s = x_{t+1} − x_t, y = −(g_{t+1} − g_t)); a step is accepted only when
+    f(x + t d) ≥ f(x) + c·t·gᵀd, so f never decreases. Stops when ‖g‖∞ ≤ ``tol`` or when
+    a step raised f by at most ``ftol``·max(1, |f|) (as SciPy's L-BFGS-B does).
+    Used for the exact M step of :class:`FeaturizedMixture` (chapter ``09_em_variants``).
+    """
+    max_steps = check_int(max_steps, "max_steps", low=0)
+    tol = check_real(tol, "tol", low=0.0)
+    ftol = check_real(ftol, "ftol", low=0.0)
+    memory = check_int(memory, "memory", low=1)
+    x = as_float_array(x0, "x0", ndim=1).copy()
+    value = float(f(x))
+    g = np.asarray(grad(x), float)
+    pairs: list[tuple[np.ndarray, np.ndarray, float]] = []
+    evaluations, steps = 1, 0
+    for _ in range(max_steps):
+        if np.max(np.abs(g)) <= tol:
+            return AscentResult(x, value, steps, evaluations, True)
+        # two-loop recursion on the minimisation of −f (gradient −g)
+        direction = g.copy()
+        alphas = []
+        for s_vec, y_vec, rho in reversed(pairs):
+            a = rho * (s_vec @ direction)
+            alphas.append(a)
+            direction -= a * y_vec
+        if pairs:
+            s_vec, y_vec, _ = pairs[-1]
+            direction *= (s_vec @ y_vec) / (y_vec @ y_vec)
+        else:
+            direction /= max(1.0, float(np.max(np.abs(g))))
+        for (s_vec, y_vec, rho), a in zip(pairs, reversed(alphas), strict=True):
+            b = rho * (y_vec @ direction)
+            direction += (a - b) * s_vec
+        slope = float(g @ direction)
+        if slope <= 0:  # not an ascent direction: restart from the gradient
+            pairs.clear()
+            direction = g / max(1.0, float(np.max(np.abs(g))))
+            slope = float(g @ direction)
+        t = 1.0
+        while True:
+            candidate = x + t * direction
+            new = float(f(candidate))
+            evaluations += 1
+            if new >= value + armijo * t * slope:
+                break
+            t /= 2
+            if t < 1e-20:
+                return AscentResult(x, value, steps, evaluations, True)
+        g_new = np.asarray(grad(candidate), float)
+        s_vec, y_vec = candidate - x, g - g_new
+        if s_vec @ y_vec > 1e-12:
+            pairs.append((s_vec, y_vec, 1.0 / float(s_vec @ y_vec)))
+            if len(pairs) > memory:
+                pairs.pop(0)
+        gain = new - value
+        x, value, g, steps = candidate, new, g_new, steps + 1
+        if gain <= ftol * max(1.0, abs(value)):
+            return AscentResult(x, value, steps, evaluations, True)
+    return AscentResult(x, value, steps, evaluations, bool(np.max(np.abs(g)) <= tol))
 
 
 # ----------------------------------------------------------------------------------------
@@ -662,14 +729,15 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
 
         Σ_w e_kw ln θ_k(w) − λ‖β_k‖²/2,   gradient  Fᵀ(e_k − E_k θ_k) − λβ_k
 
-    which has no closed form: :meth:`m_step` runs Newton's method from β = 0 for up to
-    ``max_inner`` steps (an "exact" M step, to ``inner_tol``); :class:`GeneralizedEM`
+    which has no closed form: :meth:`m_step` runs L-BFGS (:func:`lbfgs_ascent`) from β = 0
+    for up to ``max_inner`` steps (an "exact" M step, to ‖∇‖∞ ≤ ``inner_tol``);
+    :meth:`newton_beta` is Newton's method for small feature sets; :class:`GeneralizedEM`
     instead takes a few cheap gradient steps from β_old. With identity features only and
     λ → 0 this is the plain mixture of multinomials, whose M step is θ_k(w) = e_kw / E_k.
     """
 
     def __init__(self, n_components: int, features: Any, *, l2: float = 0.1,
-                 max_inner: int = 50, inner_tol: float = 1e-8) -> None:
+                 max_inner: int = 500, inner_tol: float = 1e-6) -> None:
         self.n_components = check_int(n_components, "n_components", low=1)
         self.features = as_float_array(features, "features", ndim=2)
         self.l2 = check_real(l2, "l2", low=0.0)
@@ -789,12 +857,14 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
         return beta, steps
 
     def m_step(self, X: CountData, posterior: np.ndarray) -> FeatureMixtureParams:
-        """π_k = N_k/n; β = argmax (Newton's method from β = 0, up to ``max_inner`` steps)."""
+        """π_k = N_k/n; β = argmax by :func:`lbfgs_ascent` from β = 0 (to ``inner_tol``)."""
         expected = posterior.T @ X.counts
-        beta, _ = self.newton_beta(expected, np.zeros((self.n_components,
-                                                       self.features.shape[1])),
-                                   self.max_inner)
-        return FeatureMixtureParams(posterior.mean(axis=0), beta)
+        value, gradient = self._beta_objective(expected)
+        result = lbfgs_ascent(value, gradient, np.zeros(self.n_components
+                                                        * self.features.shape[1]),
+                              max_steps=self.max_inner, tol=self.inner_tol, ftol=1e-14)
+        return FeatureMixtureParams(posterior.mean(axis=0),
+                                    result.x.reshape(self.n_components, -1))
 
     # -- what generalized EM needs -----------------------------------------------------------
     @property

@@ -20,6 +20,7 @@ from emlib.variants import (
     OnlineEMWidget,
     bag_of_words,
     gradient_ascent,
+    lbfgs_ascent,
     statistics_functions,
     word_features,
 )
@@ -45,6 +46,23 @@ def test_gradient_ascent_climbs_and_converges_on_a_quadratic():
     assert one.value > f(np.zeros(2)) and one.n_steps == 1
     with pytest.raises(ValueError, match="max_steps"):
         gradient_ascent(f, lambda x: b - A @ x, np.zeros(2), max_steps=-1)
+
+
+def test_lbfgs_matches_scipy_on_the_rosenbrock_function_and_never_descends():
+    from scipy.optimize import rosen, rosen_der
+
+    values = []
+
+    def f(x):
+        values.append(-rosen(x))
+        return values[-1]
+
+    result = lbfgs_ascent(f, lambda x: -rosen_der(x), np.array([-1.2, 1.0, 0.5, -0.3]),
+                          max_steps=2000, tol=1e-9, ftol=0.0)
+    np.testing.assert_allclose(result.x, np.ones(4), atol=1e-6)
+    assert result.converged
+    with pytest.raises(ValueError, match="memory"):
+        lbfgs_ascent(f, lambda x: -rosen_der(x), np.zeros(2), memory=0)
 
 
 # -- MAP ------
@@ -272,6 +290,22 @@ def test_newton_m_step_matches_scipy_lbfgs():
                    method="L-BFGS-B", options={"gtol": 1e-10, "maxiter": 5000})
     assert value(beta.ravel()) >= -ref.fun - 1e-8
     np.testing.assert_allclose(beta.ravel(), ref.x, atol=1e-4)
+
+
+def test_lbfgs_m_step_matches_newton_and_scipy():
+    from scipy.optimize import minimize
+
+    bow, (F, _) = small_corpus()
+    model = FeaturizedMixture(2, F, l2=0.3)
+    X = model.validate_data(bow.counts)
+    q = np.random.default_rng(2).dirichlet([1, 1], len(X))
+    value, gradient = model._beta_objective(q.T @ X.counts)
+    ours = model.m_step(X, q).beta.ravel()
+    newton, _ = model.newton_beta(q.T @ X.counts, np.zeros((2, F.shape[1])), 100)
+    ref = minimize(lambda b: -value(b), np.zeros(ours.size), jac=lambda b: -gradient(b),
+                   method="L-BFGS-B", options={"gtol": 1e-10, "maxiter": 5000})
+    assert value(ours) >= -ref.fun - 1e-8
+    np.testing.assert_allclose(ours, newton.ravel(), atol=1e-4)
 
 
 def test_identity_features_give_the_plain_multinomial_mixture():
