@@ -251,18 +251,20 @@ class GaussianMixtureModel(LatentClassModel):
 
     # -- data and features --------------------------------------------------------------
     def validate_data(self, X: Any) -> GMMData:
-        """X as :class:`GMMData`: a finite (n, D) float array with n ≥ K (1-D: one column)."""
+        """X as :class:`GMMData`: a finite (n, D) float array (1-D input: one column)."""
         if isinstance(X, GMMData):
             return X
         array = as_float_array(X, "X", ndim=(1, 2))
         if array.ndim == 1:
             array = array[:, None]
-        if array.shape[1] < 1:
-            raise ValueError("X must have at least one feature (column)")
-        if array.shape[0] < self.n_components:
-            raise ValueError(f"n_components={self.n_components} must be <= n_samples="
-                             f"{array.shape[0]} (X has too few rows)")
+        if array.shape[1] < 1 or array.shape[0] < 1:
+            raise ValueError(f"X must have at least one row and one column, got {array.shape}")
         return GMMData(array, array.mean(axis=0))
+
+    def _check_enough_rows(self, data: GMMData) -> None:
+        if len(data) < self.n_components:
+            raise ValueError(f"n_components={self.n_components} must be <= n_samples="
+                             f"{len(data)} (X has too few rows to start from)")
 
     def clear_cache(self) -> None:
         """Forget the remembered pass (it holds references to X, θ and γ)."""
@@ -560,6 +562,7 @@ class GaussianMixtureModel(LatentClassModel):
         """Responsibilities of ``init_params``: k-Means labels (one-hot), k-means++ seeds
         (one point per component), uniform random rows, or random data points."""
         data = self.validate_data(X)
+        self._check_enough_rows(data)
         n, k = len(data), self.n_components
         resp = np.zeros((n, k))
         if self.init_method == "kmeans":
@@ -750,6 +753,7 @@ class GaussianMixture:
         """Run EM from θ⁽⁰⁾ until the mean ln p gains less than ``tol`` or ``max_iter``."""
         model = self._model()
         data = model.validate_data(X)
+        model._check_enough_rows(data)
         params0 = self._initial(model, data)
         try:
             # tol = 0 never stops early (as scikit-learn): exactly max_iter iterations
