@@ -233,12 +233,13 @@ class GaussianMixtureModel(LatentClassModel):
     ``log_joint(X, θ)`` is the (n, K) table ln π_k + ln N(x_n | μ_k, Σ_k); ``evaluate``
     computes ln p, the posterior γ, L(q, θ), KL(q‖p) and γ's sufficient statistics in one
     chunked pass, and remembers the last pass, so that the E step after an M step (same θ)
-    and the M step after an E step (same γ) cost nothing. ``chunk_size`` rows at a time.
+    and the M step after an E step (same γ) cost nothing. At most ``chunk_size`` rows at a
+    time, fewer when D is large (the feature table of a chunk is kept near 2 MiB).
     """
 
     def __init__(self, n_components: int, covariance_type: str = "full", *,
                  reg_covar: float = 1e-6, init_params: str = "kmeans",
-                 chunk_size: int = 8192) -> None:
+                 chunk_size: int = 4096) -> None:
         self.n_components = check_int(n_components, "n_components", low=1)
         self.covariance_type = _check_covariance_type(covariance_type)
         self.reg_covar = check_real(reg_covar, "reg_covar", low=0.0)
@@ -329,9 +330,13 @@ class GaussianMixtureModel(LatentClassModel):
             raise ValueError(f"params are for K={params.n_components}, D={params.n_features}; "
                              f"the model has K={self.n_components} and the data D={d}")
 
-    def _chunks(self, n: int):
-        for start in range(0, n, self.chunk_size):
-            yield slice(start, min(n, start + self.chunk_size))
+    def _rows_per_chunk(self, d: int) -> int:
+        return max(1, min(self.chunk_size, max(64, 2**18 // self._n_features_total(d))))
+
+    def _chunks(self, n: int, d: int):
+        rows = self._rows_per_chunk(d)
+        for start in range(0, n, rows):
+            yield slice(start, min(n, start + rows))
 
     # -- the one pass ---------------------------------------------------------------------
     def _pass(self, data: GMMData, params: GMMParams, q: np.ndarray | None = None, *,
@@ -344,10 +349,10 @@ class GaussianMixtureModel(LatentClassModel):
         k = params.n_components
         post = np.empty((n, k))
         rows = np.empty(n) if want_rows else None
-        buf = np.empty((W.shape[0], min(n, self.chunk_size)))
+        buf = np.empty((W.shape[0], min(n, self._rows_per_chunk(data.n_features))))
         nk, s = np.zeros(k), np.zeros((k, W.shape[0]))
         ll = g_lj = g_norm = q_lj = q_norm = 0.0
-        for sl in self._chunks(n):
+        for sl in self._chunks(n, data.n_features):
             f = self._features(data, sl, buf)  # (F, c)
             lj = WT @ f  # (K, c): ln π_k + ln N(x_n | μ_k, Σ_k)
             lj += bc
@@ -390,7 +395,7 @@ class GaussianMixtureModel(LatentClassModel):
         if cache is not None and cache[0] is data and cache[1] is q:
             return cache[2].neg_entropy
         total = 0.0
-        for sl in self._chunks(len(data)):
+        for sl in self._chunks(len(data), data.n_features):
             qs = q[sl]
             with np.errstate(divide="ignore"):
                 total += float(np.sum(qs * np.log(np.where(qs > 0, qs, 1.0))))
@@ -447,7 +452,7 @@ class GaussianMixtureModel(LatentClassModel):
         data = self.validate_data(X)
         W, b = self._weights(params, data.center)
         out = np.empty((len(data), params.n_components))
-        for sl in self._chunks(len(data)):
+        for sl in self._chunks(len(data), data.n_features):
             out[sl] = self._features(data, sl).T @ W + b
         return out
 
@@ -462,7 +467,7 @@ class GaussianMixtureModel(LatentClassModel):
             return cache[2]
         nf = self._n_features_total(data.n_features)
         nk, s = q.sum(axis=0), np.zeros((self.n_components, nf))
-        for sl in self._chunks(len(data)):
+        for sl in self._chunks(len(data), data.n_features):
             s += q[sl].T @ self._features(data, sl).T
         return SufficientStatistics(nk, s, float("nan"))
 
@@ -710,7 +715,7 @@ class GaussianMixture:
                  tol: float = 1e-3, reg_covar: float = 1e-6, max_iter: int = 100,
                  init_params: str = "kmeans", weights_init: Any = None, means_init: Any = None,
                  precisions_init: Any = None, random_state: np.random.Generator | int | None = None,
-                 chunk_size: int = 8192) -> None:
+                 chunk_size: int = 4096) -> None:
         self.n_components = check_int(n_components, "n_components", low=1)
         self.covariance_type = _check_covariance_type(covariance_type)
         self.tol = check_real(tol, "tol", low=0.0)
