@@ -413,6 +413,7 @@ class GaussianMixtureModel(LatentClassModel):
             return cache[2]
         q = None if posterior is None else self._check_posterior(posterior, len(data))
         evaluation, (exact_eval, stats, _) = self._pass(data, params, q)
+        exact_eval.posterior.setflags(write=False)  # remembered below: keep it unchanged
         self._eval_cache = (data, params, exact_eval)
         self._stats_cache = (data, exact_eval.posterior, stats)
         return evaluation
