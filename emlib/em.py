@@ -263,11 +263,13 @@ class Trace:
         return self.column("log_likelihood")
 
 
-def _validate_loop_args(max_iter: int, tol: float) -> None:
+def _validate_loop_args(max_iter: int, tol: float | None) -> None:
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
         raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
+    if tol is None:  # no early stop: exactly max_iter iterations
+        return
     if not isinstance(tol, (int, float, np.floating)) or not tol >= 0:
-        raise ValueError(f"tol must be a non-negative number, got {tol!r}")
+        raise ValueError(f"tol must be a non-negative number or None, got {tol!r}")
 
 
 @dataclass
@@ -326,13 +328,14 @@ def _prepare(model: EMModel, X: Any, params: Params | None,
 
 
 def run(model: EMModel, X: Any, params: Params | None = None, *, max_iter: int = 100,
-        tol: float = 1e-8, keep: Keep = "none",
+        tol: float | None = 1e-8, keep: Keep = "none",
         rng: np.random.Generator | int | None = None) -> Trace:
     """Run EM from θ⁽⁰⁾ = ``params`` (or ``model.init_params(X, rng)``) until it converges.
 
     Each iteration is an E step then an M step. The run stops after ``max_iter``
     iterations, or when one iteration raised ln p(X|θ) by less than ``tol`` (absolute):
-    ln p(X|θ⁽ᵗ⁾) − ln p(X|θ⁽ᵗ⁻¹⁾) < tol. ``keep="all"`` stores θ and q in every record.
+    ln p(X|θ⁽ᵗ⁾) − ln p(X|θ⁽ᵗ⁻¹⁾) < tol; ``tol=None`` runs exactly ``max_iter`` iterations
+    (what scikit-learn's ``tol=0`` does). ``keep="all"`` stores θ and q in every record.
     Chapter ``00_welcome`` introduces the loop; ``07_em_theory`` proves it climbs.
     """
     _validate_loop_args(max_iter, tol)
@@ -348,7 +351,7 @@ def run(model: EMModel, X: Any, params: Params | None = None, *, max_iter: int =
         trace.records.append(record)
         state, record = _m_half_step(model, X, state, keep_all)
         trace.records.append(record)
-        if record.log_likelihood - previous < tol:
+        if tol is not None and record.log_likelihood - previous < tol:
             trace.converged = True
             break
         previous = record.log_likelihood
@@ -426,13 +429,13 @@ class Stepper:
         self.e()
         return self.m()
 
-    def run(self, max_iter: int = 100, tol: float = 1e-8) -> Record:
+    def run(self, max_iter: int = 100, tol: float | None = 1e-8) -> Record:
         """Iterate until ln p rises by less than ``tol`` in one iteration, or ``max_iter``."""
         _validate_loop_args(max_iter, tol)
         for _ in range(max_iter):
             before = self.record.log_likelihood  # ln p(X|θ) at the current θ, whatever the step
             after = self.iterate().log_likelihood
-            if after - before < tol:
+            if tol is not None and after - before < tol:
                 self._trace.converged = True
                 break
         return self.record

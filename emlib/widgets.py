@@ -63,6 +63,20 @@ def _button(description: str, tooltip: str, style: str = "") -> widgets.Button:
                           layout=widgets.Layout(width="auto"))
 
 
+def _float_sliders(values: Any, labels: Sequence[str], low: float = 0.0, high: float = 1.0,
+                   step: float = 0.01) -> list[widgets.FloatSlider]:
+    """One slider per value, labelled, for the prerequisite widgets."""
+    return [widgets.FloatSlider(value=float(v), min=low, max=high, step=step, description=label,
+                                readout_format=".2f")
+            for v, label in zip(values, labels, strict=True)]
+
+
+def _normalised(sliders: Sequence[widgets.FloatSlider]) -> np.ndarray:
+    """The sliders' values renormalised to a distribution (uniform when all are 0)."""
+    raw = np.array([s.value for s in sliders])
+    return raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1 / len(raw))
+
+
 class StepperWidget(CourseWidget):
     """E/M stepping widget for any :class:`~emlib.em.EMModel` (DESIGN.md §3).
 
@@ -185,13 +199,8 @@ class BayesWidget(CourseWidget):
         bayes_posterior(prior / prior.sum(), likelihood)  # validates
         self.hypotheses = names
 
-        def sliders(values: np.ndarray, what: str) -> list[widgets.FloatSlider]:
-            return [widgets.FloatSlider(value=float(v), min=0.0, max=1.0, step=0.01,
-                                        description=f"{what}({h})", readout_format=".2f")
-                    for h, v in zip(names, values, strict=True)]
-
-        self.prior_sliders = sliders(prior / prior.sum(), "P")
-        self.likelihood_sliders = sliders(likelihood, "P(x|·)")
+        self.prior_sliders = _float_sliders(prior / prior.sum(), [f"P({h})" for h in names])
+        self.likelihood_sliders = _float_sliders(likelihood, [f"P(x|{h})" for h in names])
         for s in self.prior_sliders + self.likelihood_sliders:
             s.observe(lambda _c: self._redraw(), names="value")
         self.label = widgets.HTML()
@@ -205,11 +214,12 @@ class BayesWidget(CourseWidget):
 
     @property
     def prior(self) -> np.ndarray:
-        raw = np.array([s.value for s in self.prior_sliders])
-        return raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1 / len(raw))
+        """P(y): the prior sliders, renormalised."""
+        return _normalised(self.prior_sliders)
 
     @property
     def likelihood(self) -> np.ndarray:
+        """P(x | y) for the observed x, as set on the sliders."""
         return np.array([s.value for s in self.likelihood_sliders])
 
     def _redraw(self) -> None:
@@ -259,12 +269,8 @@ class JensenWidget(CourseWidget):
             raise ValueError("x and weights need one (equal) length >= 2")
         self.function = widgets.Dropdown(options=list(self.FUNCTIONS), value=function,
                                          description="f")
-        self.x_sliders = [widgets.FloatSlider(value=float(v), min=0.1, max=4.0, step=0.05,
-                                              description=f"x{i + 1}")
-                          for i, v in enumerate(x)]
-        self.weight_sliders = [widgets.FloatSlider(value=float(v), min=0.0, max=1.0, step=0.01,
-                                                   description=f"w{i + 1}")
-                               for i, v in enumerate(weights)]
+        self.x_sliders = _float_sliders(x, [f"x{i + 1}" for i in range(len(x))], 0.1, 4.0, 0.05)
+        self.weight_sliders = _float_sliders(weights, [f"w{i + 1}" for i in range(len(x))])
         for s in [self.function, *self.x_sliders, *self.weight_sliders]:
             s.observe(lambda _c: self._redraw(), names="value")
         self.label = widgets.HTML()
@@ -276,11 +282,12 @@ class JensenWidget(CourseWidget):
 
     @property
     def weights(self) -> np.ndarray:
-        raw = np.array([s.value for s in self.weight_sliders])
-        return raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1 / len(raw))
+        """The weights wᵢ: the weight sliders, renormalised."""
+        return _normalised(self.weight_sliders)
 
     @property
     def x(self) -> np.ndarray:
+        """The points xᵢ."""
         return np.array([s.value for s in self.x_sliders])
 
     def _redraw(self) -> None:
@@ -323,12 +330,8 @@ class KLWidget(CourseWidget):
         if len(p) != len(q) or len(p) < 2:
             raise ValueError("p and q need one (equal) length >= 2")
 
-        def sliders(values: np.ndarray, what: str) -> list[widgets.FloatSlider]:
-            return [widgets.FloatSlider(value=float(v), min=0.0, max=1.0, step=0.01,
-                                        description=f"{what}{i + 1}")
-                    for i, v in enumerate(values)]
-
-        self.p_sliders, self.q_sliders = sliders(p, "p"), sliders(q, "q")
+        self.p_sliders = _float_sliders(p, [f"p{i + 1}" for i in range(len(p))])
+        self.q_sliders = _float_sliders(q, [f"q{i + 1}" for i in range(len(q))])
         for s in self.p_sliders + self.q_sliders:
             s.observe(lambda _c: self._redraw(), names="value")
         self.label = widgets.HTML()
@@ -338,18 +341,15 @@ class KLWidget(CourseWidget):
                                    self.label, self.picture])
         self._redraw()
 
-    @staticmethod
-    def _normalised(sliders: list[widgets.FloatSlider]) -> np.ndarray:
-        raw = np.array([s.value for s in sliders])
-        return raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1 / len(raw))
-
     @property
     def p(self) -> np.ndarray:
-        return self._normalised(self.p_sliders)
+        """p: the p sliders, renormalised."""
+        return _normalised(self.p_sliders)
 
     @property
     def q(self) -> np.ndarray:
-        return self._normalised(self.q_sliders)
+        """q: the q sliders, renormalised."""
+        return _normalised(self.q_sliders)
 
     def _redraw(self) -> None:
         self.kl_pq, self.kl_qp = kl_divergence(self.p, self.q), kl_divergence(self.q, self.p)
