@@ -33,6 +33,7 @@ import numpy as np
 from . import plotting
 from ._validation import as_float_array, check_distribution, check_int, check_real
 from .em import EMModel, Evaluation, LatentClassModel, check_rng
+from .gmm import GaussianMixtureModel, GMMParams
 from .mixtures import BinomialData, BinomialMixture, BinomialMixtureParams, xlogy
 from .theory import GaussianMixture1D, Mixture1DParams, VectorMap
 from .widgets import CourseWidget
@@ -47,6 +48,7 @@ __all__ = [
     "GeneralizedEM",
     "HardAssignmentEM",
     "MAPBinomialMixture",
+    "MAPGaussianMixture",
     "MAPGaussianMixture1D",
     "OnlineEM",
     "OnlineEMWidget",
@@ -274,6 +276,85 @@ class MAPGaussianMixture1D(_MAPObjective, GaussianMixture1D):
         if self.learn_variances:
             grad[2 * k:] += -(self.a + 1) + self.b / params.variances
         return grad
+
+
+def _log_multigamma(a: float, d: int) -> float:
+    """ln Γ_D(a) = D(D−1)/4 · ln π + Σ_{j=1..D} ln Γ(a + (1 − j)/2)."""
+    from math import lgamma, pi
+
+    return d * (d - 1) / 4 * np.log(pi) + sum(lgamma(a + (1 - j) / 2) for j in range(1, d + 1))
+
+
+class MAPGaussianMixture(GaussianMixtureModel):
+    """The D-dimensional GMM of chapter 06 (full covariances) fitted by MAP-EM (chapter 09).
+
+    Prior: π ~ Dirichlet(α,…,α); Σ_k ~ Inverse-Wishart(ν, Ψ) with Ψ = ``psi``·I (ν > D − 1);
+    flat on μ_k. With N_k = Σ_n q_nk and S_k = Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ the M step is
+
+        π_k = (N_k + α − 1) / (n + K(α − 1)),  μ_k = Σ_n q_nk x_n / N_k,
+        Σ_k = (S_k + Ψ) / (N_k + ν + D + 1)
+
+    so every Σ_k ⪰ Ψ / (n + ν + D + 1): no component can collapse onto a point, and no
+    ``reg_covar`` is needed. The objective reported as ``log_likelihood`` is
+    ln p(X|θ) + ln p(θ); L(q, θ) gains the same ln p(θ), KL is unchanged.
+    """
+
+    objective_name = "ln p(X|θ) + ln p(θ)"
+
+    def __init__(self, n_components: int, *, alpha: float = 1.0, psi: float = 0.1,
+                 nu: float | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("reg_covar", 0.0)
+        super().__init__(n_components, "full", **kwargs)
+        self.alpha = check_real(alpha, "alpha", low=1.0)
+        self.psi = check_real(psi, "psi", low=0.0, low_open=True)
+        self.nu = None if nu is None else check_real(nu, "nu", low=0.0, low_open=True)
+
+    def _nu(self, d: int) -> float:
+        nu = float(d + 1) if self.nu is None else self.nu
+        if nu <= d - 1:
+            raise ValueError(f"nu must be > D − 1 = {d - 1}, got {nu}")
+        return nu
+
+    def log_prior(self, params: GMMParams) -> float:
+        """ln Dir(π|α) + Σ_k ln IW(Σ_k | ν, Ψ), with
+        ln IW(Σ|ν,Ψ) = (ν/2) ln|Ψ| − (νD/2) ln 2 − ln Γ_D(ν/2) − ((ν+D+1)/2) ln|Σ| − ½ tr(ΨΣ⁻¹)."""
+        d = params.n_features
+        nu = self._nu(d)
+        log_det_sigma = -2 * params.log_det_precision_cholesky()
+        trace = self.psi * np.trace(params.precisions(), axis1=1, axis2=2)
+        log_iw = (nu / 2 * d * np.log(self.psi) - nu * d / 2 * np.log(2)
+                  - _log_multigamma(nu / 2, d) - (nu + d + 1) / 2 * log_det_sigma - trace / 2)
+        return _log_dirichlet(params.weights, self.alpha) + float(np.sum(log_iw))
+
+    def data_log_likelihood(self, X: Any, params: GMMParams) -> float:
+        """ln p(X|θ) alone, without the prior."""
+        return super().evaluate(X, params).log_likelihood
+
+    def evaluate(self, X: Any, params: GMMParams, posterior: np.ndarray | None = None
+                 ) -> Evaluation:
+        """The GMM's one-pass evaluation with ln p(θ) added to ln p and to L."""
+        ev = super().evaluate(X, params, posterior)
+        prior = self.log_prior(params)
+        at_posterior = (None if ev.posterior_lower_bound is None
+                        else ev.posterior_lower_bound + prior)
+        return replace(ev, log_likelihood=ev.log_likelihood + prior,
+                       lower_bound=ev.lower_bound + prior, posterior_lower_bound=at_posterior)
+
+    def m_step(self, X: Any, posterior: np.ndarray) -> GMMParams:
+        """π_k = (N_k+α−1)/(n+K(α−1)), μ_k = Σq x/N_k, Σ_k = (S_k + Ψ)/(N_k + ν + D + 1)."""
+        data = self.validate_data(X)
+        q = self._check_posterior(posterior, len(data))
+        x = data.X - data.center
+        n, d = x.shape
+        nk = q.sum(axis=0)
+        safe = np.where(nk > 0, nk, 1.0)
+        means = np.where((nk > 0)[:, None], (q.T @ x) / safe[:, None], 0.0)
+        scatter = np.einsum("nk,nd,ne->kde", q, x, x) - nk[:, None, None] * (
+            means[:, :, None] * means[:, None, :])
+        cov = (scatter + self.psi * np.eye(d)) / (nk + self._nu(d) + d + 1)[:, None, None]
+        cov = (cov + np.swapaxes(cov, 1, 2)) / 2
+        weights = nk + self.alpha - 1
+        return GMMParams(weights / weights.sum(), means + data.center, cov, "full")
 
 
 class MAPBinomialMixture(_MAPObjective, BinomialMixture):

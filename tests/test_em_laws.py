@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emlib.em import run
+from emlib.gmm import GaussianMixtureModel
 from emlib.mixtures import BinomialMixture
 from emlib.theory import GaussianMixture1D, OneMeanMixture
 from emlib.variants import (
@@ -20,6 +21,7 @@ from emlib.variants import (
     GEMPosterior,
     GeneralizedEM,
     MAPBinomialMixture,
+    MAPGaussianMixture,
     MAPGaussianMixture1D,
     word_features,
 )
@@ -28,6 +30,12 @@ from emlib.variants import (
 def line_data(seed: int, n: int = 50) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return np.concatenate([rng.normal(-1.5, 1.0, n // 2), rng.normal(1.5, 0.6, n - n // 2)])
+
+
+def plane_data(seed: int, n: int = 60) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.vstack([rng.normal([-2, 0], 1.0, (n // 2, 2)),
+                      rng.normal([2, 1], [0.5, 1.5], (n - n // 2, 2))])
 
 
 def coin_data(seed: int, sets: int = 12) -> np.ndarray:
@@ -60,6 +68,10 @@ MODELS = {
     "GEM(mixture-1d-MAP)": (lambda: GeneralizedEM(MAPGaussianMixture1D(3), n_inner=1),
                             line_data),
     "featurized": (lambda: FeaturizedMixture(2, FEATURES, l2=0.5, max_inner=30), count_data),
+    "gmm-full": (lambda: GaussianMixtureModel(2, "full", init_params="random"), plane_data),
+    "gmm-diag": (lambda: GaussianMixtureModel(3, "diag", init_params="random"), plane_data),
+    "gmm-MAP": (lambda: MAPGaussianMixture(2, alpha=2.0, psi=0.2, init_params="random"),
+                plane_data),
 }
 
 

@@ -15,6 +15,7 @@ from emlib.variants import (
     GeneralizedEM,
     HardAssignmentEM,
     MAPBinomialMixture,
+    MAPGaussianMixture,
     MAPGaussianMixture1D,
     OnlineEM,
     OnlineEMWidget,
@@ -131,6 +132,48 @@ def test_prior_cures_a_collapsing_component():
     map_fit = run(MAPGaussianMixture1D(2, a=2.0, b=0.5), X, start, max_iter=100)
     assert map_fit.params.variances[1] >= 2 * 0.5 / (len(X) + 2 * 2.0 + 2) - 1e-12
     assert map_fit.params.variances[1] > 0.1
+
+
+def test_map_gmm_prior_is_the_scipy_density_and_cures_collapse():
+    from scipy.stats import dirichlet, invwishart
+
+    from emlib.gmm import GaussianMixtureModel, GMMParams
+
+    model = MAPGaussianMixture(2, alpha=2.0, psi=0.3, nu=4.0)
+    params = GMMParams([0.3, 0.7], [[0, 0], [1, 1]],
+                       np.array([[[1, 0.2], [0.2, 2]], [[0.5, 0], [0, 0.5]]]))
+    expected = dirichlet.logpdf(params.weights, [2, 2]) + sum(
+        invwishart.logpdf(c, df=4.0, scale=0.3 * np.eye(2)) for c in params.covariances)
+    assert model.log_prior(params) == pytest.approx(expected, abs=1e-10)
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (50, 2)), [[6.0, 6.0]]])
+    start = GMMParams([0.9, 0.1], [[0, 0], [6, 6]], np.array([np.eye(2), 0.01 * np.eye(2)]))
+    fit = run(model, X, start, max_iter=50)
+    assert np.all(np.diff(fit.log_likelihoods) >= -1e-9)
+    assert np.linalg.eigvalsh(fit.params.covariances[1]).min() >= 0.3 / (51 + 4 + 2 + 1) - 1e-12
+    with pytest.warns(Warning):
+        mle = run(GaussianMixtureModel(2, reg_covar=1e-8), X, start, max_iter=50)
+    assert np.linalg.eigvalsh(mle.params.covariances[1]).max() < 1e-6
+    assert model.data_log_likelihood(X, fit.params) == pytest.approx(
+        GaussianMixtureModel(2).log_likelihood(X, fit.params), abs=1e-9)
+
+
+def test_map_gmm_m_step_is_the_maximum_of_q_plus_prior():
+    from emlib.gmm import GMMParams
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(0, 1, (40, 2)) + np.repeat([[0, 0], [3, 3]], 20, axis=0)
+    model = MAPGaussianMixture(2, alpha=3.0, psi=0.5)
+    start = GMMParams([0.5, 0.5], [[0, 0], [3, 3]], np.array([np.eye(2)] * 2))
+    q = model.e_step(X, start)
+    best = model.m_step(X, q)
+    top = model.lower_bound(X, q, best)
+    for _ in range(20):
+        a = rng.normal(0, 0.05, (2, 2, 2))
+        cov = best.covariances + a @ np.swapaxes(a, 1, 2)
+        w = np.clip(best.weights + rng.normal(0, 0.02, 2), 0.01, None)
+        other = GMMParams(w / w.sum(), best.means + rng.normal(0, 0.05, (2, 2)), cov)
+        assert model.lower_bound(X, q, other) <= top + 1e-9
 
 
 def test_map_coins_closed_form_for_one_coin():
