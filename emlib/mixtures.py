@@ -21,7 +21,8 @@ import numpy as np
 from ._validation import as_float_array, check_distribution, check_int
 from .em import LatentClassModel
 
-__all__ = ["BinomialData", "BinomialMixture", "BinomialMixtureParams", "xlogy"]
+__all__ = ["BinomialData", "BinomialMixture", "BinomialMixtureParams", "coin_stepper",
+           "draw_coin_sets", "xlogy"]
 
 
 def xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -143,3 +144,58 @@ class BinomialMixture(LatentClassModel):
                                                                      expected_tosses, 1), pooled)
         weights = posterior.mean(axis=0) if self.learn_weights else self.weights
         return BinomialMixtureParams(weights / weights.sum(), np.clip(p, 0.0, 1.0))
+
+
+def draw_coin_sets(ax: Any, record: Any, heads: Any, n_trials: Any) -> None:
+    """Per-set responsibilities q(coin k | set n) as stacked bars (chapter ``04_ball_em``).
+
+    Each bar is one set of tosses (labelled with its heads), split by the coins'
+    responsibilities; the title shows the coins' p_k and weights w_k. Before the first E
+    step (``record.posterior`` is None) the bars are empty.
+    """
+    from . import plotting
+
+    heads = np.atleast_1d(np.asarray(heads))
+    trials = np.broadcast_to(np.asarray(n_trials), heads.shape)
+    params = record.params
+    k = len(params.p)
+    colors = plotting.component_colors(k)
+    positions = np.arange(len(heads))
+    if record.posterior is None:
+        ax.bar(positions, np.ones(len(heads)), color="none", edgecolor="#bbbbbb")
+        ax.text(0.5, 0.5, "no q yet: press E step", transform=ax.transAxes, ha="center",
+                color="#777777")
+    else:
+        bottom = np.zeros(len(heads))
+        for j in range(k):
+            ax.bar(positions, record.posterior[:, j], bottom=bottom, color=colors[j],
+                   label=f"coin {chr(65 + j)}: p={params.p[j]:.3f}, w={params.weights[j]:.2f}")
+            bottom += record.posterior[:, j]
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1,
+                  fontsize=7)
+    step = {"init": "θ⁽⁰⁾", "E": "E step", "M": "M step"}[record.step]
+    ax.set_title(f"{step} (iteration {record.iteration}): q(coin | set)")
+    labels = [f"{h}/{t}" for h, t in zip(heads, trials, strict=True)]
+    if len(heads) <= 12:
+        ax.set_xticks(positions, labels, fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("responsibility")
+
+
+def coin_stepper(heads: Any, n_trials: Any = 10, n_components: int = 2,
+                 params: BinomialMixtureParams | None = None, *, learn_weights: bool = True,
+                 seed: int = 0, title: str = "") -> Any:
+    """E/M stepping widget over :class:`BinomialMixture` (chapter ``04_ball_em``).
+
+    ``heads`` are the heads per set, ``n_trials`` the tosses per set; ``params`` is θ⁽⁰⁾
+    (default: drawn with ``seed``). The picture shows the per-set responsibilities.
+    """
+    from .widgets import StepperWidget
+
+    model = BinomialMixture(n_components, n_trials, learn_weights=learn_weights)
+    data = model.validate_data(heads)
+    return StepperWidget(
+        model, data, params,
+        draw=lambda ax, record: draw_coin_sets(ax, record, data.successes, data.n_trials),
+        title=title or f"<b>{n_components} coins</b>: which coin made each set of tosses?",
+        picture_size="square", rng=seed)
