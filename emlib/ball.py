@@ -123,8 +123,7 @@ class OnePegWidget(CourseWidget):
     """
 
     def __init__(self, rolls: Sequence[str] = ARTICLE_ROLLS, p: float = 0.5) -> None:
-        count_outcomes(rolls, "a")
-        if any(r not in ("a", "b") for r in rolls):
+        if not isinstance(rolls, Iterable) or any(r not in ("a", "b") for r in rolls):
             raise ValueError("rolls must be a sequence of 'a' and 'b'")
         self.initial_rolls = list(rolls)
         self.rolls = list(rolls)
@@ -158,12 +157,14 @@ class OnePegWidget(CourseWidget):
     @property
     def counts(self) -> tuple[int, int]:
         """(n_a, n_b)."""
-        return count_outcomes(self.rolls, "a")
+        n_a = self.rolls.count("a")
+        return n_a, len(self.rolls) - n_a
 
     @property
     def p_hat(self) -> float | None:
         """The MLE n_a / N (None without rolls)."""
-        return bernoulli_mle(self.rolls) if self.rolls else None
+        n_a, n_b = self.counts
+        return _bernoulli_mle_counts(n_a, n_b) if self.rolls else None
 
     def _redraw(self) -> None:
         n_a, n_b = self.counts
@@ -390,12 +391,19 @@ class ThreePegModel(LatentClassModel):
     def e_step(self, X: CupCounts, params: ThreePegParams) -> np.ndarray:
         """q(y | x) = p(x, y | θ) / p(x | θ): 1 for the single path of cups a and c, and for
         cup b: P(y=1|b) = (1−p0)p1 / [(1−p0)p1 + p0(1−p2)], P(y=2|b) = 1 − P(y=1|b)."""
-        posterior = super().e_step(X, params)
+        with np.errstate(invalid="ignore"):  # −∞ − (−∞) for an impossible cup: checked below
+            posterior = super().e_step(X, params)
         self._check_posterior(X, params, posterior)
         return posterior
 
+    def log_likelihood(self, X: CupCounts, params: ThreePegParams) -> float:
+        """ln p(X | θ) = Σ_x N_x ln P(x | θ) (−∞ when θ cannot produce an observed cup)."""
+        with np.errstate(invalid="ignore"):
+            return super().log_likelihood(X, params)
+
     def evaluate(self, X: CupCounts, params: ThreePegParams, posterior: Any = None):
-        ev = super().evaluate(X, params, posterior)
+        with np.errstate(invalid="ignore"):
+            ev = super().evaluate(X, params, posterior)
         self._check_posterior(X, params, ev.posterior)
         return ev
 
