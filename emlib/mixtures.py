@@ -142,8 +142,12 @@ class BinomialMixture(LatentClassModel):
         pooled = X.successes.sum() / X.n_trials.sum()
         p = np.where(expected_tosses > 0, expected_heads / np.where(expected_tosses > 0,
                                                                      expected_tosses, 1), pooled)
-        weights = posterior.mean(axis=0) if self.learn_weights else self.weights
-        return BinomialMixtureParams(weights / weights.sum(), np.clip(p, 0.0, 1.0))
+        if self.learn_weights:
+            weights = posterior.mean(axis=0)
+            weights = weights / weights.sum()
+        else:
+            weights = self.weights  # exactly as given (no renormalisation round-off)
+        return BinomialMixtureParams(weights, np.clip(p, 0.0, 1.0))
 
 
 def draw_coin_sets(ax: Any, record: Any, heads: Any, n_trials: Any) -> None:
