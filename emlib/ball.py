@@ -63,6 +63,7 @@ __all__ = [
     "e_step_table",
     "expected_path_counts",
     "path_probabilities",
+    "ridge_figure",
     "ridge_params",
 ]
 
@@ -198,7 +199,7 @@ class OnePegWidget(CourseWidget):
                 ax.axvline(self.p_hat, color=plotting.COLORS[4], ls="--", lw=1.2,
                            label=f"p̂ = {self.p_hat:.3f}")
             ax.set_xlabel("p")
-            ax.legend(frameon=False, loc="lower center")
+            ax.legend(frameon=False, loc="upper right")
         self.picture.value = plotting.figure_to_png(fig)
 
     def summary(self) -> str:
@@ -634,3 +635,52 @@ def ball_stepper(counts: Any = None, params: ThreePegParams | None = None, *,
     if counts is None:
         counts = {"a": 30, "b": 50, "c": 20}
     return ThreePegWidget(counts, params, rng=seed)
+
+
+def ridge_figure(counts: Any = None, starts: Sequence[ThreePegParams] | None = None) -> Any:
+    """The ridge of equally good θ and EM's one-step jumps onto it (chapter ``04_ball_em``).
+
+    Left: the profile log-likelihood max_{p2} ln p(X | p0, p1, p2) over (p0, p1), the ridge
+    (1−p0)(1−p1) = f_a (white), and θ⁽⁰⁾ → θ⁽¹⁾ for several starts. Right: p1 and p2 along
+    the ridge as functions of p0, where ln p(X|θ) is constant and maximal.
+    """
+    X = cup_counts({"a": 30, "b": 50, "c": 20} if counts is None else counts)
+    if starts is None:
+        starts = [ThreePegParams(0.2, 0.8, 0.5), ThreePegParams(0.7, 0.3, 0.4),
+                  ThreePegParams(0.5, 0.5, 0.5), ThreePegParams(0.85, 0.15, 0.9),
+                  ThreePegParams(0.3, 0.2, 0.1)]
+    model = ThreePegModel()
+    g = np.linspace(0.005, 0.995, 100)
+    P0, P1, P2 = np.meshgrid(g, g, g, indexing="ij")
+    na, nb, nc = X.counts
+    with np.errstate(divide="ignore"):
+        ll = (na * np.log((1 - P0) * (1 - P1)) + nb * np.log((1 - P0) * P1 + P0 * (1 - P2))
+              + nc * np.log(P0 * P2))
+    profile = ll.max(axis=2)
+    best = float(np.sum([n * np.log(n / X.total) for n in X.counts if n > 0]))
+    fig, (left, right) = plotting.new_figure("wide", ncols=2)
+    levels = -np.array([60, 30, 15, 8, 4, 2, 1, 0.25, 0])
+    mesh = left.contourf(g, g, np.clip(profile.T - best, -60, 0), levels=levels,
+                         cmap="viridis")
+    fig.colorbar(mesh, ax=left, label="max over p2 of ln p(X|θ) − max")
+    share = np.linspace(0, 1, 200)
+    ridge = np.array([t.as_array() for t in ridge_params(X, share)])
+    left.plot(ridge[:, 0], ridge[:, 1], color="white", lw=2, label="ridge: ln p maximal")
+    for i, theta0 in enumerate(starts):
+        theta1 = model.m_step(X, model.e_step(X, theta0))
+        color = plotting.COLORS[(i + 1) % len(plotting.COLORS)]
+        left.annotate("", xy=(theta1.p0, theta1.p1), xytext=(theta0.p0, theta0.p1),
+                      arrowprops={"arrowstyle": "->", "color": color, "lw": 1.5})
+        left.scatter([theta0.p0], [theta0.p1], color=color, s=18, zorder=3)
+        right.scatter([theta1.p0] * 2, [theta1.p1, theta1.p2], color=color, s=25, zorder=3)
+    left.set_xlabel("p0")
+    left.set_ylabel("p1")
+    left.set_title("θ⁽⁰⁾ → θ⁽¹⁾ lands on the ridge")
+    left.legend(frameon=False, loc="upper right", fontsize=7)
+    right.plot(ridge[:, 0], ridge[:, 1], color=plotting.COLORS[0], label="p1 on the ridge")
+    right.plot(ridge[:, 0], ridge[:, 2], color=plotting.COLORS[1], label="p2 on the ridge")
+    right.set_xlabel("p0")
+    right.set_ylim(-0.02, 1.02)
+    right.set_title(f"on the ridge ln p = {best:.2f}")
+    right.legend(frameon=False, fontsize=7)
+    return fig
