@@ -142,64 +142,52 @@ class BinomialMixture(LatentClassModel):
         pooled = X.successes.sum() / X.n_trials.sum()
         p = np.where(expected_tosses > 0, expected_heads / np.where(expected_tosses > 0,
                                                                      expected_tosses, 1), pooled)
-        if self.learn_weights:
-            weights = posterior.mean(axis=0)
-            weights = weights / weights.sum()
-        else:
-            weights = self.weights  # exactly as given (no renormalisation round-off)
-        return BinomialMixtureParams(weights, np.clip(p, 0.0, 1.0))
+        weights = posterior.mean(axis=0) if self.learn_weights else self.weights
+        return BinomialMixtureParams(weights / weights.sum(), np.clip(p, 0.0, 1.0))
 
 
-def draw_coin_sets(ax: Any, record: Any, heads: Any, n_trials: Any) -> None:
-    """Per-set responsibilities q(coin k | set n) as stacked bars (chapter ``04_ball_em``).
+def draw_coin_sets(ax: Any, record: Any, heads: Any, n_trials: int,
+                   names: tuple[str, ...] = ("A", "B", "C", "D")) -> None:
+    """One bar per set of tosses, split by q(coin | set) (grey before the first E step).
 
-    Each bar is one set of tosses (labelled with its heads), split by the coins'
-    responsibilities; the title shows the coins' p_k and weights w_k. Before the first E
-    step (``record.posterior`` is None) the bars are empty.
+    The title shows the current θ: the heads-probability of each coin.
     """
-    from . import plotting
-
-    heads = np.atleast_1d(np.asarray(heads))
-    trials = np.broadcast_to(np.asarray(n_trials), heads.shape)
-    params = record.params
-    k = len(params.p)
-    colors = plotting.component_colors(k)
+    heads = np.asarray(heads)
     positions = np.arange(len(heads))
+    from .plotting import component_colors  # local import: plotting imports em, not mixtures
+
+    k = len(record.params.p)
+    colors = component_colors(k)
     if record.posterior is None:
-        ax.bar(positions, np.ones(len(heads)), color="none", edgecolor="#bbbbbb")
-        ax.text(0.5, 0.5, "no q yet: press E step", transform=ax.transAxes, ha="center",
-                color="#777777")
+        ax.bar(positions, np.ones(len(heads)), color="#cccccc", label="q not computed yet")
     else:
         bottom = np.zeros(len(heads))
         for j in range(k):
             ax.bar(positions, record.posterior[:, j], bottom=bottom, color=colors[j],
-                   label=f"coin {chr(65 + j)}: p={params.p[j]:.3f}, w={params.weights[j]:.2f}")
+                   label=f"q(coin {names[j]} | set)")
             bottom += record.posterior[:, j]
-        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1,
-                  fontsize=7)
-    step = {"init": "θ⁽⁰⁾", "E": "E step", "M": "M step"}[record.step]
-    ax.set_title(f"{step} (iteration {record.iteration}): q(coin | set)")
-    labels = [f"{h}/{t}" for h, t in zip(heads, trials, strict=True)]
-    if len(heads) <= 12:
-        ax.set_xticks(positions, labels, fontsize=7)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("responsibility")
+    ax.set_xticks(positions, [f"{h}/{n_trials}" for h in heads])
+    ax.set_xlabel("heads in each set")
+    ax.set_ylim(0, 1.25)
+    ax.legend(loc="upper center", ncol=min(k, 3), frameon=False, fontsize=7)
+    ax.set_title(", ".join(f"p_{names[j]} = {p:.3f}" for j, p in enumerate(record.params.p)))
 
 
-def coin_stepper(heads: Any, n_trials: Any = 10, n_components: int = 2,
-                 params: BinomialMixtureParams | None = None, *, learn_weights: bool = True,
-                 seed: int = 0, title: str = "") -> Any:
-    """E/M stepping widget over :class:`BinomialMixture` (chapter ``04_ball_em``).
+def coin_stepper(heads: Any = (5, 9, 8, 4, 7), n_trials: int = 10,
+                 p_start: Any = (0.6, 0.5), *, learn_weights: bool = False) -> Any:
+    """The E/M stepping widget for the coin game (chapters 00 and 04).
 
-    ``heads`` are the heads per set, ``n_trials`` the tosses per set; ``params`` is θ⁽⁰⁾
-    (default: drawn with ``seed``). The picture shows the per-set responsibilities.
+    Defaults reproduce Do & Batzoglou (2008): 5 sets of 10 tosses, two coins starting at
+    p_A = 0.6, p_B = 0.5, equal and fixed mixing weights.
     """
-    from .widgets import StepperWidget
+    from .widgets import StepperWidget  # local import: widgets import the EM core only
 
-    model = BinomialMixture(n_components, n_trials, learn_weights=learn_weights)
-    data = model.validate_data(heads)
+    start = as_float_array(p_start, "p_start", ndim=1)
+    model = BinomialMixture(len(start), n_trials, learn_weights=learn_weights)
+    params = BinomialMixtureParams(model.weights, start)
+    heads = np.asarray(model.validate_data(heads).successes)
     return StepperWidget(
-        model, data, params,
-        draw=lambda ax, record: draw_coin_sets(ax, record, data.successes, data.n_trials),
-        title=title or f"<b>{n_components} coins</b>: which coin made each set of tosses?",
-        picture_size="square", rng=seed)
+        model, heads, params, picture_size="square",
+        draw=lambda ax, record: draw_coin_sets(ax, record, heads, n_trials),
+        title="<b>Two coins, hidden choice</b>: press <i>E step</i> to guess which coin "
+              "made each set, then <i>M step</i> to re-estimate each coin's bias.")
