@@ -65,6 +65,7 @@ __all__ = [
     "path_probabilities",
     "ridge_figure",
     "ridge_params",
+    "simulate_paths",
 ]
 
 #: The article's ten rolls of the one-peg game.
@@ -343,6 +344,25 @@ def complete_data_mle(path_counts: Any) -> ThreePegParams:
 
     return ThreePegParams(ratio(n[2] + n[3], total), ratio(n[1], n[0] + n[1]),
                           ratio(n[3], n[2] + n[3]))
+
+
+def simulate_paths(params: ThreePegParams, n_balls: int,
+                   rng: np.random.Generator | int | None = None) -> np.ndarray:
+    """Roll ``n_balls`` balls through the three pegs; returns each ball's path y ∈ {0,1,2,3}.
+
+    At peg 0 a ball goes right with probability p0, then right with probability p1 (at
+    peg 1, after going left) or p2 (at peg 2, after going right): y = 2·first + second.
+    The cup of each ball is ``CUPS[PATH_CUP[y]]``.
+    """
+    from ._validation import check_int
+    from .em import check_rng
+
+    params = _check_params(params)
+    n = check_int(n_balls, "n_balls", low=0)
+    rng = check_rng(rng)
+    first = rng.random(n) < params.p0
+    second = rng.random(n) < np.where(first, params.p2, params.p1)
+    return 2 * first.astype(np.int64) + second.astype(np.int64)
 
 
 class ThreePegModel(LatentClassModel):

@@ -22,6 +22,7 @@ from emlib.ball import (
     expected_path_counts,
     path_probabilities,
     ridge_params,
+    simulate_paths,
 )
 from emlib.em import StepOrderError, Stepper, run
 
@@ -288,3 +289,13 @@ def test_ball_widget_from_a_sequence_with_a_seeded_start():
     assert a.stepper.params == b.stepper.params
     a.buttons["E+M"].click()
     assert np.allclose(cup_probabilities(a.stepper.params), [2 / 6, 3 / 6, 1 / 6])
+
+
+def test_simulated_paths_follow_the_path_probabilities():
+    params = ThreePegParams(0.4, 0.7, 0.2)
+    y = simulate_paths(params, 40_000, rng=1)
+    freq = np.bincount(y, minlength=4) / len(y)
+    assert np.allclose(freq, path_probabilities(params), atol=0.01)
+    assert np.array_equal(simulate_paths(params, 10, rng=5), simulate_paths(params, 10, rng=5))
+    with pytest.raises(ValueError, match="n_balls"):
+        simulate_paths(params, -1)
