@@ -670,7 +670,7 @@ def ridge_figure(counts: Any = None, starts: Sequence[ThreePegParams] | None = N
                   ThreePegParams(0.5, 0.5, 0.5), ThreePegParams(0.85, 0.15, 0.9),
                   ThreePegParams(0.3, 0.2, 0.1)]
     model = ThreePegModel()
-    g = np.linspace(0.005, 0.995, 100)
+    g = np.linspace(0.005, 0.995, 60)
     P0, P1, P2 = np.meshgrid(g, g, g, indexing="ij")
     na, nb, nc = X.counts
     with np.errstate(divide="ignore"):

@@ -219,10 +219,10 @@ ball
 #    split its balls? Where do the numbers 0.636 / 0.364 come from?
 # 2. Press **M step**. Compare the model's predicted cup counts under the cups with the
 #    observed ones. What do you notice?
-# 3. Press **E+M** again. Does anything change? Now **Reset**, move to the slider's last
-#    position after **Run**: how many iterations did EM need?
+# 3. Press **E+M** again. Does anything change? Press **Reset**, then **Run**: how many
+#    iterations does EM take, and why two rather than one?
 #
-# The widget after E, after M and after a second iteration (checked by the tests):
+# The widget after one E step and one M step (checked by the tests), then back to θ⁽⁰⁾:
 
 # %%
 ball.buttons["E step"].click()
@@ -231,8 +231,6 @@ print("E[N_y] =", ball.expected_counts())
 ball.buttons["M step"].click()
 print(ball.shown.summary())
 print("θ⁽¹⁾ =", ball.stepper.params)
-ball.buttons["E+M"].click()
-print("θ⁽²⁾ =", ball.stepper.params)
 ball.buttons["Reset"].click()
 
 # %% [markdown]
@@ -488,6 +486,8 @@ assert found == {-64.821, -62.982}  # SciPy finds both of EM's optima, and no ot
 #    run(BinomialMixture(2, 10, learn_weights=True), np.array([5, 9, 8, 4, 7]),
 #        BinomialMixtureParams([0.5, 0.5], [0.6, 0.5]), max_iter=1000, tol=1e-8).n_iter
 #    ```
-#    Count the iterations and compare with the fixed-weight run above: more parameters
-#    usually mean a flatter likelihood near the optimum and slower convergence.
+#    37 iterations instead of 13, for a slightly higher ln p (−9.7954 against −9.7969) with
+#    weights ≈ 0.52/0.48 and p ≈ 0.793/0.514. The extra parameter makes the likelihood
+#    flatter near the optimum (weights and p's can trade off against each other), and EM
+#    slows down where the likelihood is flat.
 #    </details>
