@@ -38,6 +38,7 @@ from matplotlib.axes import Axes
 from . import plotting
 from ._validation import as_float_array, check_probability
 from .em import LatentClassModel, Record
+from .mixtures import keep_inside
 from .mle import bernoulli_likelihood, bernoulli_log_likelihood
 from .mle import bernoulli_mle as _bernoulli_mle_counts
 from .widgets import CourseWidget, StepperWidget, _button, _image
@@ -340,7 +341,11 @@ def complete_data_mle(path_counts: Any) -> ThreePegParams:
         raise ValueError("path_counts must not all be zero")
 
     def ratio(num: float, den: float) -> float:
-        return float(min(1.0, max(0.0, num / den))) if den > 0 else 0.5
+        if den <= 0:
+            return 0.5
+        # moved off 0 and 1 when the counts say the ratio is strictly inside (round-off)
+        return float(keep_inside(np.array(min(1.0, max(0.0, num / den))), np.array(num),
+                                 np.array(den - num)))
 
     return ThreePegParams(ratio(n[2] + n[3], total), ratio(n[1], n[0] + n[1]),
                           ratio(n[3], n[2] + n[3]))

@@ -150,3 +150,20 @@ def test_coin_stepper_widget_clicks():
     assert_em_laws(w.stepper.trace.records)
     w.buttons["Reset"].click()
     assert len(w.stepper) == 1 and w.picture.value in images
+
+
+def test_a_coin_driven_towards_one_keeps_a_finite_bound():
+    """Regression (found by hypothesis): p_k → 1 while a set with tails keeps q_nk ≈ 1e-9.
+
+    S/(S+F) rounded to 1.0 made ln(1−p_k) = −∞ meet q_nk > 0: L = −∞ and ln p = L + KL
+    became NaN. The M step now keeps p_k at the largest double below 1.
+    """
+    trials = np.array([7, 7, 8, 12, 5, 10, 13, 9, 13, 14])
+    heads = np.array([7, 5, 4, 2, 2, 1, 6, 5, 3, 5])
+    weights = np.array([0.13046976, 0.10972586, 0.75980438])
+    weights = weights / weights.sum()
+    model = BinomialMixture(3, trials, learn_weights=False, weights=weights)
+    start = BinomialMixtureParams(weights, [0.48749338, 0.77866102, 0.63881782])
+    trace = run(model, heads, start, max_iter=12, tol=0.0, keep="all")
+    assert_em_laws(trace.records)
+    assert trace.params.p[1] > 0.9999 and np.isfinite(trace.records[-1].lower_bound)
