@@ -56,6 +56,9 @@ def test_ball_stepper_answers_e_and_m_clicks(ball_url, tmp_path):
         expect(label).to_contain_text("M (iteration 2): ln p = -99.0468")
         expect(expected).to_contain_text("(0.3391, 0.5007, 0.4424)")
 
+        before_reset = picture.get_attribute("src")
         page.get_by_role("button", name="Reset").first.click()
         expect(label).to_contain_text("init (iteration 0): ln p = -105.8158")
+        expect(table).to_be_visible()
+        expect(picture).not_to_have_attribute("src", before_reset)
         page.screenshot(path=str(tmp_path / "ball.png"))
