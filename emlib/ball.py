@@ -37,7 +37,7 @@ from matplotlib.axes import Axes
 
 from . import plotting
 from ._validation import as_float_array, check_probability
-from .em import LatentClassModel, Record
+from .em import Evaluation, LatentClassModel, Record
 from .mixtures import keep_inside
 from .mle import bernoulli_likelihood, bernoulli_log_likelihood
 from .mle import bernoulli_mle as _bernoulli_mle_counts
@@ -340,15 +340,14 @@ def complete_data_mle(path_counts: Any) -> ThreePegParams:
     if total <= 0:
         raise ValueError("path_counts must not all be zero")
 
-    def ratio(num: float, den: float) -> float:
-        if den <= 0:
+    def ratio(right: float, left: float) -> float:
+        """right / (right + left), moved off 0 and 1 when both counts are positive."""
+        if right + left <= 0:
             return 0.5
-        # moved off 0 and 1 when the counts say the ratio is strictly inside (round-off)
-        return float(keep_inside(np.array(min(1.0, max(0.0, num / den))), np.array(num),
-                                 np.array(den - num)))
+        p = min(1.0, max(0.0, right / (right + left)))
+        return float(keep_inside(np.array(p), np.array(right), np.array(left)))
 
-    return ThreePegParams(ratio(n[2] + n[3], total), ratio(n[1], n[0] + n[1]),
-                          ratio(n[3], n[2] + n[3]))
+    return ThreePegParams(ratio(n[2] + n[3], n[0] + n[1]), ratio(n[1], n[0]), ratio(n[3], n[2]))
 
 
 def simulate_paths(params: ThreePegParams, n_balls: int,
@@ -427,7 +426,8 @@ class ThreePegModel(LatentClassModel):
         with np.errstate(invalid="ignore"):
             return super().log_likelihood(X, params)
 
-    def evaluate(self, X: CupCounts, params: ThreePegParams, posterior: Any = None):
+    def evaluate(self, X: CupCounts, params: ThreePegParams,
+                 posterior: Any = None) -> Evaluation:
         with np.errstate(invalid="ignore"):
             ev = super().evaluate(X, params, posterior)
         self._check_posterior(X, params, ev.posterior)
