@@ -499,15 +499,18 @@ class EStepTable:
 
     def to_html(self) -> str:
         """The table as a small HTML table (for the ball widget)."""
-        cells = "".join(
-            f"<tr><td>{x}</td><td>{y}</td><td>{f:.3f}</td><td>{q:.3f}</td><td>{w:.3f}</td>"
-            f"<td>{term}</td></tr>"
+        pad = "style='padding:1px 10px'"
+
+        def row(values: Sequence[Any], tag: str = "td") -> str:
+            return "<tr>" + "".join(f"<{tag} {pad}>{v}</{tag}>" for v in values) + "</tr>"
+
+        header = row(["x", "y", "f(x|X)", "Pr(y|x;θ⁽ⁱ⁾)", "weight", "ln Pr(x,y;θ)"], "th")
+        body = "".join(
+            row([x, y, f"{f:.3f}", f"{q:.3f}", f"{w:.3f}", term])
             for x, y, f, q, w, term in zip(self.cups, self.paths, self.frequency,
                                            self.posterior, self.weight, self.log_terms,
                                            strict=True))
-        return ("<table style='font-size:85%'><tr><th>x</th><th>y</th><th>f(x|X)</th>"
-                "<th>Pr(y|x;θ⁽ⁱ⁾)</th><th>weight</th><th>ln Pr(x,y;θ)</th></tr>"
-                f"{cells}</table>")
+        return f"<table style='font-size:85%; text-align:right'>{header}{body}</table>"
 
 
 def e_step_table(X: Any, params: ThreePegParams) -> EStepTable:
