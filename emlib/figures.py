@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import plotting
+from .ball import ridge_figure
 from .em import Stepper
 from .mixtures import BinomialMixture, BinomialMixtureParams
 
@@ -107,6 +108,7 @@ def gmm_old_faithful() -> Figure:
 #: Every figure the command writes: name -> function returning the figure.
 FIGURES: dict[str, Callable[[], Figure]] = {
     "coin_stepper": coin_stepper_mid_run,
+    "ball_ridge": ridge_figure,
     "em_effect": em_effect,
     "gmm_old_faithful": gmm_old_faithful,
 }

@@ -41,6 +41,19 @@ def log_binomial_coefficient(n: np.ndarray, k: np.ndarray) -> np.ndarray:
     return log_factorial[n] - log_factorial[k] - log_factorial[n - k]
 
 
+def keep_inside(p: np.ndarray, successes: np.ndarray, failures: np.ndarray) -> np.ndarray:
+    """p = S/(S+F) moved off 0 and 1 where the expected counts say it is strictly inside.
+
+    With F > 0 but F/S below machine precision, S/(S+F) rounds to 1.0; then ln(1−p) = −∞
+    meets q > 0 and L(q, θ) = −∞ (NaN in ln p = L + KL), although the exact maximiser is
+    below 1. Moving p to the nearest double inside changes Q by ~1e-16 and keeps it finite.
+    """
+    below_one = np.nextafter(1.0, 0.0)
+    tiny = np.finfo(float).tiny
+    p = np.where((failures > 0) & (p > below_one), below_one, p)
+    return np.where((successes > 0) & (p < tiny), tiny, p)
+
+
 @dataclass(frozen=True)
 class BinomialMixtureParams:
     """θ of a mixture of K coins: mixing weights w_k and heads-probabilities p_k."""
@@ -142,6 +155,7 @@ class BinomialMixture(LatentClassModel):
         pooled = X.successes.sum() / X.n_trials.sum()
         p = np.where(expected_tosses > 0, expected_heads / np.where(expected_tosses > 0,
                                                                      expected_tosses, 1), pooled)
+        p = keep_inside(p, expected_heads, posterior.T @ (X.n_trials - X.successes))
         weights = posterior.mean(axis=0) if self.learn_weights else self.weights
         return BinomialMixtureParams(weights / weights.sum(), np.clip(p, 0.0, 1.0))
 

@@ -36,7 +36,8 @@ def build(notebook: Path) -> nbformat.NotebookNode:
     """A fresh, unexecuted notebook from the source file."""
     nb = jupytext.read(source_of(notebook), fmt="py:percent")
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
-    for cell in nb.cells:
+    for number, cell in enumerate(nb.cells):
+        cell.id = f"cell-{number:03d}"  # deterministic: a rebuild changes nothing by itself
         cell.metadata = {k: v for k, v in cell.metadata.items() if k == "tags"}
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
