@@ -1,0 +1,804 @@
+"""k-Means as hard EM, k-means++ seeding, and two exact speed-ups (chapter ``05_kmeans``).
+
+k-Means (k-均值) looks for K centres μ_1..μ_K and a 1-of-K assignment r_nk ∈ {0, 1},
+Σ_k r_nk = 1, that minimise the distortion
+
+    J(μ, r) = Σ_n Σ_k r_nk ‖x_n − μ_k‖².
+
+It is coordinate descent on J, which the course reads as *hard EM*:
+
+* E step (r at fixed μ):  r_nk = 1 for k = argmin_j ‖x_n − μ_j‖², else 0;
+* M step (μ at fixed r):  μ_k = Σ_n r_nk x_n / Σ_n r_nk   (the mean of cluster k).
+
+Neither step can raise J and there are finitely many assignments, so the loop stops after
+finitely many iterations, at a *local* minimum that depends on the start.
+:class:`KMeansModel` is this pair of steps as an :class:`emlib.em.EMModel` whose objective
+is −J, so that "the objective never decreases" reads as in every chapter:
+
+    log_likelihood = −J(μ, r*(μ))   with r*(μ) the best assignment for μ,
+    lower_bound    = −J(μ, r)       for the current assignment r (the "q"),
+    kl             = J(μ, r) − J(μ, r*(μ)) ≥ 0   (0 right after an E step).
+
+The assignment ("posterior") is an integer label array: ``labels[n] = k`` ⇔ r_nk = 1.
+
+:class:`KMeans` is the scikit-learn style estimator. Its three algorithms compute the
+same E step (the nearest centre of every point) and share one M step, so from the same
+start they return the same labels and centres; they differ in how many point–centre
+distances they compute (``n_distance_evaluations_``):
+
+* ``"lloyd"``: all N·K distances per E step, vectorised as ‖x‖² − 2x·μ + ‖μ‖² (one
+  matrix product per chunk of points);
+* ``"elkan"``: Elkan (2003), triangle-inequality bounds that skip most distances;
+* ``"kdtree"``: the filtering algorithm of Kanungo et al. (2002) over a k-d tree built
+  once: whole boxes of points are given their centre without any distance.
+
+Empty clusters: when a cluster loses all its points, the M step re-seeds its centre at the
+data point farthest from its own cluster's mean (the point that contributes most to J),
+farthest first for several empty clusters. J(μ, r) does not depend on an empty cluster's
+centre, so this is still a minimiser of J over μ at fixed r and the laws above hold; the
+next E step then gives that point to the new centre (its distance drops to 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from ._validation import as_float_array, check_int, check_real
+from .em import EMModel, Evaluation, check_rng
+
+__all__ = [
+    "KDTree",
+    "KMeans",
+    "KMeansModel",
+    "KMeansParams",
+    "PlusPlusStep",
+    "distortion",
+    "kmeans_plusplus",
+    "kmeans_plusplus_steps",
+    "nearest_centers",
+    "random_init",
+    "soft_assignments",
+    "squared_distances",
+    "update_centers",
+]
+
+Init = Literal["k-means++", "random"]
+Algorithm = Literal["lloyd", "elkan", "kdtree"]
+ALGORITHMS = ("lloyd", "elkan", "kdtree")
+
+#: Rows per block of the distance matrix products: bounds memory to CHUNK·K floats and keeps
+#: BLAS on one thread (threads do not pay for an inner dimension of D, and hurt on a busy
+#: machine).
+CHUNK = 2048
+#: Relative safety margin of the pruning tests: a centre is skipped only when a bound says
+#: it is farther by more than rounding error, so ties and near-ties are always computed.
+_MARGIN = 1e-9
+
+
+# ---------------------------------------------------------------------------------------
+# input checks
+# ---------------------------------------------------------------------------------------
+def _check_X(X: Any, name: str = "X") -> np.ndarray:
+    X = as_float_array(X, name, ndim=2, min_rows=1)
+    if X.shape[1] < 1:
+        raise ValueError(f"{name} needs at least one feature (column), got shape {X.shape}")
+    return np.ascontiguousarray(X)
+
+
+def _check_centers(centers: Any, n_features: int, name: str = "centers",
+                   n_clusters: int | None = None) -> np.ndarray:
+    C = as_float_array(centers, name, ndim=2)
+    if C.shape[1] != n_features or C.shape[0] < 1 or (
+            n_clusters is not None and C.shape[0] != n_clusters):
+        want = f"({n_clusters if n_clusters is not None else 'K'}, {n_features})"
+        raise ValueError(f"{name} must have shape (n_clusters, n_features) = {want}, "
+                         f"got {C.shape}")
+    return np.ascontiguousarray(C)
+
+
+def _check_n_clusters(n_clusters: Any, n_samples: int) -> int:
+    k = check_int(n_clusters, "n_clusters", low=1)
+    if k > n_samples:
+        raise ValueError(f"n_clusters={k} must be <= n_samples={n_samples}: k-Means needs at "
+                         "least one point per cluster to start")
+    return k
+
+
+# ---------------------------------------------------------------------------------------
+# the two steps and the objective
+# ---------------------------------------------------------------------------------------
+def squared_distances(X: Any, centers: Any) -> np.ndarray:
+    """The (N, K) table ‖x_n − μ_k‖², computed directly (exact up to rounding).
+
+    Small inputs only (notebook 05); the algorithms below never build the whole table.
+    """
+    X = _check_X(X)
+    C = _check_centers(centers, X.shape[1])
+    return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+
+
+def _nearest(X: np.ndarray, C: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """argmin_k ‖x_n − μ_k‖² via ‖μ_k‖² − 2 x_n·μ_k (‖x_n‖² is the same for every k)."""
+    labels = np.empty(len(X), dtype=np.intp) if out is None else out
+    minus_2ct = np.ascontiguousarray(-2.0 * C.T)
+    c_sq = np.einsum("kd,kd->k", C, C)
+    for start in range(0, len(X), CHUNK):
+        block = X[start:start + CHUNK] @ minus_2ct
+        block += c_sq
+        labels[start:start + CHUNK] = block.argmin(axis=1)
+    return labels
+
+
+def nearest_centers(X: Any, centers: Any) -> np.ndarray:
+    """The E step: r_n = argmin_k ‖x_n − μ_k‖² for every point (ties: the lowest k).
+
+    Vectorised as ‖x‖² − 2x·μ + ‖μ‖² with one matrix product per chunk of points.
+    """
+    X = _check_X(X)
+    return _nearest(X, _check_centers(centers, X.shape[1]))
+
+
+def _row_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """‖x_i − c_i‖ row by row (C broadcastable to X), computed directly (no cancellation)."""
+    diff = X - C
+    return np.sqrt(np.einsum("nd,nd->n", diff, diff))
+
+
+def _distortion(X: np.ndarray, C: np.ndarray, labels: np.ndarray) -> float:
+    total = 0.0
+    for start in range(0, len(X), CHUNK):
+        diff = X[start:start + CHUNK] - C[labels[start:start + CHUNK]]
+        total += float(np.einsum("nd,nd->", diff, diff))
+    return total
+
+
+def distortion(X: Any, centers: Any, labels: Any) -> float:
+    """J(μ, r) = Σ_n ‖x_n − μ_{r_n}‖² for labels r (the k-Means objective, notebook 05)."""
+    X = _check_X(X)
+    C = _check_centers(centers, X.shape[1])
+    labels = _check_labels(labels, len(X), len(C))
+    return _distortion(X, C, labels)
+
+
+def _check_labels(labels: Any, n_samples: int, n_clusters: int) -> np.ndarray:
+    r = np.asarray(labels)
+    if r.shape != (n_samples,) or not np.issubdtype(r.dtype, np.integer):
+        raise ValueError(f"labels must be an integer array of shape ({n_samples},), "
+                         f"got {r.dtype} {r.shape}")
+    if r.size and (r.min() < 0 or r.max() >= n_clusters):
+        raise ValueError(f"labels must lie in 0..{n_clusters - 1}")
+    return r.astype(np.intp, copy=False)
+
+
+def _update(X: np.ndarray, labels: np.ndarray, n_clusters: int,
+            XT: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """M step with empty-cluster re-seeding; returns (centres, number of empty clusters)."""
+    XT = np.ascontiguousarray(X.T) if XT is None else XT
+    counts = np.bincount(labels, minlength=n_clusters)
+    sums = np.empty((n_clusters, X.shape[1]))
+    for d in range(X.shape[1]):
+        sums[:, d] = np.bincount(labels, weights=XT[d], minlength=n_clusters)
+    empty = np.flatnonzero(counts == 0)
+    centers = sums / np.maximum(counts, 1)[:, None]
+    if empty.size:
+        # farthest points from their own cluster's new mean, farthest first (ties: lowest n)
+        diff = X - centers[labels]
+        far = np.argsort(-np.einsum("nd,nd->n", diff, diff), kind="stable")[:empty.size]
+        centers[empty] = X[far]
+    return centers, int(empty.size)
+
+
+def update_centers(X: Any, labels: Any, n_clusters: int) -> np.ndarray:
+    """The M step: μ_k = Σ_n r_nk x_n / Σ_n r_nk, the mean of each cluster.
+
+    An empty cluster (Σ_n r_nk = 0) gets the data point farthest from its own cluster's
+    mean (several empty clusters: the farthest points, farthest first). Notebook 05.
+    """
+    X = _check_X(X)
+    k = check_int(n_clusters, "n_clusters", low=1)
+    return _update(X, _check_labels(labels, len(X), k), k)[0]
+
+
+# ---------------------------------------------------------------------------------------
+# seeding: random and k-means++
+# ---------------------------------------------------------------------------------------
+def random_init(X: Any, n_clusters: int, rng: np.random.Generator | int | None = None
+                ) -> np.ndarray:
+    """K distinct data points chosen uniformly at random as the initial centres."""
+    X = _check_X(X)
+    k = _check_n_clusters(n_clusters, len(X))
+    return X[check_rng(rng).choice(len(X), size=k, replace=False)].copy()
+
+
+@dataclass(frozen=True)
+class PlusPlusStep:
+    """One draw of k-means++: the D² table it used and the point it chose.
+
+    ``d2[n]`` = D(x_n)² = min over the centres chosen so far of ‖x_n − μ‖² (None for the
+    first, uniform draw); ``probabilities`` = D²/ΣD²; ``chosen`` = index of the new centre;
+    ``centers`` = all centres after this draw.
+    """
+
+    chosen: int
+    centers: np.ndarray
+    d2: np.ndarray | None
+    probabilities: np.ndarray
+
+
+def _plusplus(X: np.ndarray, k: int, rng: np.random.Generator,
+              keep_steps: bool) -> tuple[np.ndarray, list[PlusPlusStep]]:
+    n = len(X)
+    first = int(rng.integers(n))
+    chosen = [first]
+    steps = [PlusPlusStep(first, X[[first]].copy(), None, np.full(n, 1.0 / n))] if keep_steps \
+        else []
+    d2 = _row_distances(X, X[first]) ** 2
+    for _ in range(1, k):
+        total = float(d2.sum())
+        if total > 0:
+            cumulative = np.cumsum(d2)
+            index = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+            index = min(index, n - 1)
+            while d2[index] == 0:  # a zero-probability point can only be hit by rounding
+                index -= 1
+            probabilities = d2 / total if keep_steps else None
+        else:  # every point sits on a centre: nothing to prefer, draw uniformly
+            index = int(rng.integers(n))
+            probabilities = np.full(n, 1.0 / n) if keep_steps else None
+        chosen.append(index)
+        if keep_steps:
+            steps.append(PlusPlusStep(index, X[chosen].copy(), d2.copy(), probabilities))
+        np.minimum(d2, _row_distances(X, X[index]) ** 2, out=d2)
+    return X[chosen].copy(), steps
+
+
+def kmeans_plusplus(X: Any, n_clusters: int, rng: np.random.Generator | int | None = None
+                    ) -> np.ndarray:
+    """k-means++ seeding (Arthur & Vassilvitskii 2007): the initial centres, (K, D).
+
+    The first centre is a data point drawn uniformly; each next one is a data point drawn
+    with probability D(x)² / Σ D(x')², where D(x) is the distance from x to the nearest
+    centre chosen so far. Expected J of the seeding alone is O(log K)·optimal. Notebook 05.
+    """
+    X = _check_X(X)
+    k = _check_n_clusters(n_clusters, len(X))
+    return _plusplus(X, k, check_rng(rng), keep_steps=False)[0]
+
+
+def kmeans_plusplus_steps(X: Any, n_clusters: int, rng: np.random.Generator | int | None = None
+                          ) -> list[PlusPlusStep]:
+    """The draws of :func:`kmeans_plusplus` one by one, with their D² tables (notebook 05).
+
+    Same random numbers as :func:`kmeans_plusplus`: the last step's ``centers`` are its
+    result for the same ``rng``.
+    """
+    X = _check_X(X)
+    k = _check_n_clusters(n_clusters, len(X))
+    return _plusplus(X, k, check_rng(rng), keep_steps=True)[1]
+
+
+def _initial_centers(X: np.ndarray, k: int, init: Any, rng: np.random.Generator) -> np.ndarray:
+    if isinstance(init, str):
+        if init == "k-means++":
+            return _plusplus(X, k, rng, keep_steps=False)[0]
+        if init == "random":
+            return X[rng.choice(len(X), size=k, replace=False)].copy()
+        raise ValueError(f"init must be 'k-means++', 'random' or an array of shape "
+                         f"(n_clusters, n_features), got {init!r}")
+    return _check_centers(init, X.shape[1], "init", k).copy()
+
+
+def _check_init(init: Any) -> Any:
+    if isinstance(init, str):
+        if init not in ("k-means++", "random"):
+            raise ValueError(f"init must be 'k-means++', 'random' or an array of shape "
+                             f"(n_clusters, n_features), got {init!r}")
+        return init
+    return as_float_array(init, "init", ndim=2)
+
+
+# ---------------------------------------------------------------------------------------
+# hard EM as an EMModel
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KMeansParams:
+    """θ of k-Means: the (K, D) array of centres μ_k."""
+
+    centers: np.ndarray
+
+
+class KMeansModel(EMModel):
+    """k-Means as hard EM (notebook 05): the objective is −J, the posterior a label array.
+
+    ``e_step`` returns r*(μ) (labels, nearest centre); ``m_step`` the cluster means (with
+    empty-cluster re-seeding); ``log_likelihood`` = −J(μ, r*(μ)); ``lower_bound`` =
+    −J(μ, r); ``kl_divergence`` = J(μ, r) − J(μ, r*(μ)) ≥ 0. These names keep the laws of
+    :mod:`emlib.em` (the objective never decreases, objective = bound + gap, gap 0 after E).
+    """
+
+    objective_name = "−J"
+
+    def __init__(self, n_clusters: int, init: Init | Any = "k-means++") -> None:
+        self.n_clusters = check_int(n_clusters, "n_clusters", low=1)
+        self.init = _check_init(init)
+
+    def validate_data(self, X: Any) -> np.ndarray:
+        X = _check_X(X)
+        _check_n_clusters(self.n_clusters, len(X))
+        return X
+
+    def init_params(self, X: np.ndarray, rng: np.random.Generator) -> KMeansParams:
+        return KMeansParams(_initial_centers(X, self.n_clusters, self.init, rng))
+
+    def _centers(self, X: np.ndarray, params: KMeansParams) -> np.ndarray:
+        return _check_centers(params.centers, X.shape[1], "params.centers", self.n_clusters)
+
+    def e_step(self, X: np.ndarray, params: KMeansParams) -> np.ndarray:
+        """r*(μ): the label of the nearest centre of every point."""
+        return _nearest(X, self._centers(X, params))
+
+    def m_step(self, X: np.ndarray, posterior: np.ndarray) -> KMeansParams:
+        """μ_k = mean of the points labelled k (empty clusters re-seeded, see module doc)."""
+        labels = _check_labels(posterior, len(X), self.n_clusters)
+        return KMeansParams(_update(X, labels, self.n_clusters)[0])
+
+    def log_likelihood(self, X: np.ndarray, params: KMeansParams) -> float:
+        """−J(μ, r*(μ)): minus the distortion with the best assignment for μ."""
+        C = self._centers(X, params)
+        return -_distortion(X, C, _nearest(X, C))
+
+    def lower_bound(self, X: np.ndarray, posterior: np.ndarray, params: KMeansParams) -> float:
+        """−J(μ, r) for the assignment r = ``posterior``."""
+        labels = _check_labels(posterior, len(X), self.n_clusters)
+        return -_distortion(X, self._centers(X, params), labels)
+
+    def kl_divergence(self, X: np.ndarray, posterior: np.ndarray,
+                      params: KMeansParams) -> float:
+        """J(μ, r) − J(μ, r*(μ)) ≥ 0: what the next E step would gain."""
+        return self.log_likelihood(X, params) - self.lower_bound(X, posterior, params)
+
+    def evaluate(self, X: np.ndarray, params: KMeansParams,
+                 posterior: np.ndarray | None = None) -> Evaluation:
+        """One E step gives r*(μ), −J(μ, r*), and −J(μ, r) and the gap for ``posterior``."""
+        C = self._centers(X, params)
+        best = _nearest(X, C)
+        objective = -_distortion(X, C, best)
+        if posterior is None:
+            return Evaluation(objective, best, objective, 0.0)
+        labels = _check_labels(posterior, len(X), self.n_clusters)
+        bound = objective if np.array_equal(labels, best) else -_distortion(X, C, labels)
+        return Evaluation(objective, best, bound, objective - bound)
+
+
+# ---------------------------------------------------------------------------------------
+# E steps that skip distances: Elkan (triangle inequality) and k-d tree filtering
+# ---------------------------------------------------------------------------------------
+class _LloydAssigner:
+    """All N·K distances per E step."""
+
+    def __init__(self, X: np.ndarray, k: int) -> None:
+        self.X, self.k = X, k
+        self.labels = np.empty(len(X), dtype=np.intp)
+        self.n_distances = 0
+        self.n_tests = 0
+
+    def assign(self, C: np.ndarray) -> np.ndarray:
+        self.n_distances += len(self.X) * self.k
+        return _nearest(self.X, C, out=np.empty(len(self.X), dtype=np.intp))
+
+    def moved(self, old: np.ndarray, new: np.ndarray) -> None:
+        """Nothing to carry between iterations."""
+
+
+class _ElkanAssigner:
+    """Elkan (2003): exact nearest centres with few distances, via the triangle inequality.
+
+    Kept between E steps: the label a(x), an upper bound u(x) ≥ ‖x − μ_a(x)‖, lower bounds
+    l(x, c) ≤ ‖x − μ_c‖ for every centre, and whether u(x) is stale. With the centre–centre
+    distances d(c, c') and s(c) = ½ min_{c'≠c} d(c, c'):
+
+    1. if u(x) ≤ s(a(x)), no centre can be closer than a(x): skip x entirely;
+    2. centre c needs a look only if u(x) > l(x, c) and u(x) > ½ d(a(x), c) — because
+       d(x, c) ≥ d(a, c) − d(x, a) ≥ d(a, c) − u, so d(x,c) ≥ u whenever u ≤ ½ d(a, c);
+    3. then make u exact (one distance, if stale) and test again; if c still passes,
+       compute d(x, c) (it becomes l(x, c)) and switch if it is smaller.
+
+    After the M step moves centre c by δ(c): l(x, c) ← max(0, l − δ(c)),
+    u(x) ← u + δ(a(x)) (triangle inequality again), and every u is stale. The loop over c
+    runs over the K centres; all points are processed at once with masks.
+    """
+
+    def __init__(self, X: np.ndarray, k: int) -> None:
+        self.X, self.k = X, k
+        n = len(X)
+        self.labels = np.zeros(n, dtype=np.intp)
+        self.upper = np.empty(n)
+        self.lower = np.zeros((k, n))  # lower[c] is contiguous: one centre's bounds
+        self.stale = np.zeros(n, dtype=bool)
+        self.started = False
+        self.n_distances = 0
+        self.n_tests = 0  # centre–centre distances
+
+    def _center_distances(self, C: np.ndarray) -> np.ndarray:
+        diff = C[:, None, :] - C[None, :, :]
+        self.n_tests += self.k * (self.k - 1) // 2
+        return np.sqrt(np.einsum("ijd,ijd->ij", diff, diff))
+
+    def _start(self, C: np.ndarray, half_cc: np.ndarray) -> None:
+        """First E step (Elkan's initialisation): go through the centres in order."""
+        X, a, u = self.X, self.labels, self.upper
+        u[:] = _row_distances(X, C[0])
+        self.lower[0] = u
+        self.n_distances += len(X)
+        for c in range(1, self.k):
+            idx = np.flatnonzero(u > half_cc[a, c] * (1 - _MARGIN))
+            if idx.size == 0:
+                continue
+            d = _row_distances(X[idx], C[c])
+            self.n_distances += idx.size
+            self.lower[c, idx] = d
+            better = d < u[idx]
+            a[idx[better]] = c
+            u[idx[better]] = d[better]
+        self.started = True
+
+    def assign(self, C: np.ndarray) -> np.ndarray:
+        cc = self._center_distances(C)
+        half_cc = 0.5 * cc
+        if not self.started:
+            self._start(C, half_cc)
+            return self.labels.copy()
+        X, a, u, lower, stale = self.X, self.labels, self.upper, self.lower, self.stale
+        np.fill_diagonal(half_cc, np.inf)
+        s = half_cc.min(axis=1)
+        np.fill_diagonal(half_cc, 0.0)
+        # 1. points whose upper bound is within half the distance to the nearest other centre
+        active = np.flatnonzero(u * (1 + _MARGIN) > s[a])
+        for c in range(self.k):
+            if active.size == 0:
+                break
+            a_act = a[active]
+            threshold = np.maximum(lower[c, active], half_cc[a_act, c]) * (1 - _MARGIN)
+            idx = active[(a_act != c) & (u[active] > threshold)]
+            if idx.size == 0:
+                continue
+            # 3a. make stale upper bounds exact, then test again
+            tight = idx[stale[idx]]
+            if tight.size:
+                d = _row_distances(X[tight], C[a[tight]])
+                self.n_distances += tight.size
+                u[tight] = d
+                lower[a[tight], tight] = d
+                stale[tight] = False
+                threshold = np.maximum(lower[c, idx], half_cc[a[idx], c]) * (1 - _MARGIN)
+                idx = idx[u[idx] > threshold]
+                if idx.size == 0:
+                    continue
+            # 3b. the distance to centre c itself
+            d = _row_distances(X[idx], C[c])
+            self.n_distances += idx.size
+            lower[c, idx] = d
+            u_idx = u[idx]
+            better = (d < u_idx) | ((d == u_idx) & (c < a[idx]))
+            switch = idx[better]
+            a[switch] = c
+            u[switch] = d[better]
+        return a.copy()
+
+    def moved(self, old: np.ndarray, new: np.ndarray) -> None:
+        delta = _row_distances(new, old)
+        self.lower -= delta[:, None]
+        np.maximum(self.lower, 0.0, out=self.lower)
+        self.upper += delta[self.labels]
+        self.stale[:] = True
+
+
+@dataclass(frozen=True)
+class KDTree:
+    """A k-d tree over the rows of X, built once (Kanungo et al. 2002, notebook 05).
+
+    Node i holds the points ``order[start[i]:end[i]]`` (so ``X[order]`` lists every node's
+    points contiguously) inside the tight box [lo[i], hi[i]]; internal nodes split the
+    widest side of their box at the median into ``left[i]`` and ``right[i]``; leaves have
+    ``left[i] = right[i] = -1`` and at most ``leaf_size`` points. Node 0 is the root.
+    """
+
+    order: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    leaf_size: int
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.start)
+
+    @property
+    def n_leaves(self) -> int:
+        return int(np.sum(self.left < 0))
+
+    @classmethod
+    def build(cls, X: Any, leaf_size: int = 64) -> KDTree:
+        """Build the tree by recursive median splits (a loop over nodes, not points)."""
+        X = _check_X(X)
+        leaf_size = check_int(leaf_size, "leaf_size", low=1)
+        order = np.arange(len(X))
+        start, end, left, right, lo, hi = [], [], [], [], [], []
+        stack = [(0, len(X), -1, 0)]  # (start, end, parent, which child)
+        while stack:
+            s, e, parent, side = stack.pop()
+            node = len(start)
+            if parent >= 0:
+                (left if side == 0 else right)[parent] = node
+            pts = X[order[s:e]]
+            box_lo, box_hi = pts.min(axis=0), pts.max(axis=0)
+            start.append(s)
+            end.append(e)
+            left.append(-1)
+            right.append(-1)
+            lo.append(box_lo)
+            hi.append(box_hi)
+            width = box_hi - box_lo
+            if e - s <= leaf_size or not np.any(width > 0):
+                continue
+            dim = int(np.argmax(width))
+            half = (e - s) // 2
+            part = np.argpartition(pts[:, dim], half)
+            order[s:e] = order[s:e][part]
+            stack.append((s + half, e, node, 1))
+            stack.append((s, s + half, node, 0))
+        return cls(order, np.array(start), np.array(end), np.array(left), np.array(right),
+                   np.array(lo), np.array(hi), leaf_size)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(s, e) for every (s, e), without a Python loop."""
+    lengths = ends - starts
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+
+
+class _KDTreeAssigner:
+    """The filtering algorithm of Kanungo et al. (2002) on a k-d tree built once.
+
+    Each node carries the set Z of centres that may still be nearest for some of its points.
+    At a node with box B, let z* ∈ Z be the centre nearest to the box's midpoint. Another
+    centre z is *farther than z* from every point of B* when it is so at the box corner v
+    that lies farthest in the direction z − z* (v_d = hi_d if z_d > z*_d else lo_d):
+    ‖z − v‖ > ‖z* − v‖. Such z are dropped for the whole subtree. When one centre remains,
+    the node's points all get it without computing a single distance; at a leaf with
+    several candidates the points' distances to those candidates are computed.
+
+    The tree is walked level by level: all nodes of one depth are tested at once (arrays of
+    shape nodes × K × D), so the Python loop runs over the tree's depth, not its nodes.
+    """
+
+    def __init__(self, X: np.ndarray, k: int, leaf_size: int) -> None:
+        self.tree = KDTree.build(X, leaf_size)
+        self.Xt = np.ascontiguousarray(X[self.tree.order])
+        self.mid = 0.5 * (self.tree.lo + self.tree.hi)
+        self.k = k
+        self.n_distances = 0
+        self.n_tests = 0  # centre–box tests
+
+    def _filter(self, C: np.ndarray, nodes: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        """Drop, for each node, the candidates farther than z* from its whole box."""
+        t = self.tree
+        diff = self.mid[nodes][:, None, :] - C[None, :, :]
+        to_mid = np.einsum("mkd,mkd->mk", diff, diff)
+        to_mid[~cand] = np.inf
+        best = to_mid.argmin(axis=1)
+        zstar = C[best]                                               # (m, D)
+        corner = np.where(C[None, :, :] > zstar[:, None, :],
+                          t.hi[nodes][:, None, :], t.lo[nodes][:, None, :])   # (m, K, D)
+        dz = C[None, :, :] - corner
+        ds = zstar[:, None, :] - corner
+        far = (np.einsum("mkd,mkd->mk", dz, dz)
+               > np.einsum("mkd,mkd->mk", ds, ds) * (1 + _MARGIN) + 1e-300)
+        far[np.arange(len(nodes)), best] = False
+        self.n_tests += int(cand.sum())
+        return cand & ~far
+
+    def _leaves(self, C: np.ndarray, leaves: np.ndarray, cand: np.ndarray,
+                labels_t: np.ndarray) -> None:
+        """Distances from the points of each leaf to that leaf's candidates only."""
+        t = self.tree
+        lengths = t.end[leaves] - t.start[leaves]
+        points = _ranges(t.start[leaves], t.end[leaves])              # tree positions
+        pair_point, pair_center = np.nonzero(np.repeat(cand, lengths, axis=0))
+        diff = self.Xt[points[pair_point]] - C[pair_center]
+        d2 = np.einsum("pd,pd->p", diff, diff)
+        self.n_distances += len(d2)
+        counts = np.bincount(pair_point, minlength=len(points))
+        first = np.cumsum(counts) - counts
+        smallest = np.minimum.reduceat(d2, first)
+        hits = np.flatnonzero(d2 == np.repeat(smallest, counts))       # ties: lowest centre
+        keep = np.ones(len(hits), dtype=bool)
+        keep[1:] = pair_point[hits[1:]] != pair_point[hits[:-1]]
+        labels_t[points] = pair_center[hits[keep]]
+
+    def assign(self, C: np.ndarray) -> np.ndarray:
+        t = self.tree
+        labels_t = np.empty(len(self.Xt), dtype=np.intp)
+        nodes = np.zeros(1, dtype=np.intp)
+        cand = np.ones((1, self.k), dtype=bool)
+        while nodes.size:
+            several = cand.sum(axis=1) > 1
+            if several.any():
+                cand[several] = self._filter(C, nodes[several], cand[several])
+            n_cand = cand.sum(axis=1)
+            done = n_cand == 1                  # the whole box goes to one centre
+            if done.any():
+                starts, ends = t.start[nodes[done]], t.end[nodes[done]]
+                labels_t[_ranges(starts, ends)] = np.repeat(cand[done].argmax(axis=1),
+                                                            ends - starts)
+            leaf = ~done & (t.left[nodes] < 0)
+            if leaf.any():
+                self._leaves(C, nodes[leaf], cand[leaf], labels_t)
+            inner = ~done & ~leaf
+            nodes = np.concatenate([t.left[nodes[inner]], t.right[nodes[inner]]])
+            cand = np.concatenate([cand[inner], cand[inner]])
+        labels = np.empty_like(labels_t)
+        labels[t.order] = labels_t
+        return labels
+
+    def moved(self, old: np.ndarray, new: np.ndarray) -> None:
+        """Nothing to carry: the tree is fixed, the filtering starts afresh each E step."""
+
+
+# ---------------------------------------------------------------------------------------
+# the estimator
+# ---------------------------------------------------------------------------------------
+def _tolerance(X: np.ndarray, tol: float) -> float:
+    """scikit-learn's convention: tol is relative to the mean variance of the features."""
+    return float(np.mean(np.var(X, axis=0)) * tol) if tol > 0 else 0.0
+
+
+class KMeans:
+    """k-Means clustering in the scikit-learn style (notebook 05).
+
+    Parameters
+    ----------
+    n_clusters:
+        K, the number of centres.
+    init:
+        ``"k-means++"`` (D² seeding, :func:`kmeans_plusplus`), ``"random"`` (K distinct data
+        points) or an array of shape (K, D) with the initial centres.
+    algorithm:
+        ``"lloyd"``, ``"elkan"`` or ``"kdtree"``: how the E step finds the nearest centres.
+        All three give the same labels and centres from the same start (up to exact ties
+        decided differently by rounding); they differ in ``n_distance_evaluations_``.
+    max_iter:
+        Largest number of iterations (one E step + one M step each).
+    tol:
+        Stop when Σ_k ‖μ_k^new − μ_k^old‖² ≤ tol · (mean variance of the features), as in
+        scikit-learn. The loop also stops ("strict convergence") when an E step leaves every
+        label unchanged. If it stopped for another reason, one last E step makes
+        ``labels_`` the nearest centres of ``cluster_centers_``.
+    random_state:
+        Seed or ``numpy.random.Generator`` for the initialisation.
+    leaf_size:
+        Most points in a leaf of the k-d tree (``algorithm="kdtree"``).
+
+    Attributes
+    ----------
+    cluster_centers_, labels_, inertia_ (= J), n_iter_, converged_, init_centers_,
+    n_features_in_, n_distance_evaluations_ (point–centre distances computed in the E
+    steps), n_pruning_tests_ (centre–centre distances for Elkan, centre–box tests for the
+    k-d tree, 0 for Lloyd).
+    """
+
+    def __init__(self, n_clusters: int = 8, *, init: Init | Any = "k-means++",
+                 algorithm: Algorithm = "lloyd", max_iter: int = 300, tol: float = 1e-4,
+                 random_state: np.random.Generator | int | None = None,
+                 leaf_size: int = 64) -> None:
+        self.n_clusters = n_clusters
+        self.init = init
+        self.algorithm = algorithm
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.leaf_size = leaf_size
+
+    def _check_params(self) -> tuple[int, int, float, int]:
+        k = check_int(self.n_clusters, "n_clusters", low=1)
+        max_iter = check_int(self.max_iter, "max_iter", low=1)
+        tol = check_real(self.tol, "tol", low=0.0)
+        leaf_size = check_int(self.leaf_size, "leaf_size", low=1)
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}")
+        _check_init(self.init)
+        return k, max_iter, tol, leaf_size
+
+    def fit(self, X: Any, y: Any = None) -> KMeans:
+        """Run hard EM from the initial centres until convergence or ``max_iter``."""
+        k, max_iter, tol, leaf_size = self._check_params()
+        X = _check_X(X)
+        _check_n_clusters(k, len(X))
+        rng = check_rng(self.random_state, "random_state")
+        centers = _initial_centers(X, k, self.init, rng)
+        self.init_centers_ = centers.copy()
+        if self.algorithm == "lloyd":
+            assigner: Any = _LloydAssigner(X, k)
+        elif self.algorithm == "elkan":
+            assigner = _ElkanAssigner(X, k)
+        else:
+            assigner = _KDTreeAssigner(X, k, leaf_size)
+        XT = np.ascontiguousarray(X.T)
+        tol_abs = _tolerance(X, tol)
+        labels_old: np.ndarray | None = None
+        strict = converged = False
+        n_empty = 0
+        for iteration in range(max_iter):
+            labels = assigner.assign(centers)                 # E step
+            new, empty = _update(X, labels, k, XT)            # M step
+            n_empty += empty
+            if labels_old is not None and np.array_equal(labels, labels_old):
+                strict = converged = True                     # same labels => same centres
+                centers = new
+                break
+            shift = float(np.sum((new - centers) ** 2))
+            assigner.moved(centers, new)
+            centers = new
+            if shift <= tol_abs:
+                converged = True
+                break
+            labels_old = labels
+        if not strict:
+            labels = assigner.assign(centers)                 # labels_ match the centres
+        self.cluster_centers_ = centers
+        self.labels_ = labels
+        self.inertia_ = _distortion(X, centers, labels)
+        self.n_iter_ = iteration + 1
+        self.converged_ = converged
+        self.n_empty_reseeded_ = n_empty
+        self.n_features_in_ = X.shape[1]
+        self.n_distance_evaluations_ = int(assigner.n_distances)
+        self.n_pruning_tests_ = int(assigner.n_tests)
+        return self
+
+    def _check_fitted_X(self, X: Any) -> np.ndarray:
+        if not hasattr(self, "cluster_centers_"):
+            raise RuntimeError("this KMeans is not fitted yet: call fit(X) first")
+        X = _check_X(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but KMeans was fitted with "
+                             f"{self.n_features_in_}")
+        return X
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The nearest centre of every row of X."""
+        return _nearest(self._check_fitted_X(X), self.cluster_centers_)
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """``fit(X).labels_``."""
+        return self.fit(X).labels_
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """−J of X with its nearest centres (scikit-learn's convention: higher is better)."""
+        X = self._check_fitted_X(X)
+        return -_distortion(X, self.cluster_centers_, _nearest(X, self.cluster_centers_))
+
+
+# ---------------------------------------------------------------------------------------
+# the bridge to chapter 06
+# ---------------------------------------------------------------------------------------
+def soft_assignments(X: Any, centers: Any, variance: float) -> np.ndarray:
+    """Responsibilities of a GMM with equal weights and shared covariance σ²I (notebook 05).
+
+        γ_nk = exp(−‖x_n − μ_k‖² / 2σ²) / Σ_j exp(−‖x_n − μ_j‖² / 2σ²)
+
+    As σ² → 0, γ_nk → r_nk, the hard k-Means assignment (for points without ties).
+    """
+    X = _check_X(X)
+    C = _check_centers(centers, X.shape[1])
+    var = check_real(variance, "variance", low=0.0, low_open=True)
+    logits = -squared_distances(X, C) / (2 * var)
+    logits -= logits.max(axis=1, keepdims=True)
+    weights = np.exp(logits)
+    return weights / weights.sum(axis=1, keepdims=True)
