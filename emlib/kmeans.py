@@ -50,12 +50,14 @@ from ._validation import as_float_array, check_int, check_real
 from .em import EMModel, Evaluation, check_rng
 
 __all__ = [
+    "FilterResult",
     "KDTree",
     "KMeans",
     "KMeansModel",
     "KMeansParams",
     "PlusPlusStep",
     "distortion",
+    "kdtree_filter",
     "kmeans_plusplus",
     "kmeans_plusplus_steps",
     "nearest_centers",
@@ -585,6 +587,7 @@ class _KDTreeAssigner:
         self.k = k
         self.n_distances = 0
         self.n_tests = 0  # centre–box tests
+        self.log: list[tuple[str, np.ndarray, np.ndarray]] | None = None
 
     def _filter(self, C: np.ndarray, nodes: np.ndarray, cand: np.ndarray) -> np.ndarray:
         """Drop, for each node, the candidates farther than z* from its whole box."""
@@ -635,10 +638,14 @@ class _KDTreeAssigner:
             done = n_cand == 1                  # the whole box goes to one centre
             if done.any():
                 starts, ends = t.start[nodes[done]], t.end[nodes[done]]
-                labels_t[_ranges(starts, ends)] = np.repeat(cand[done].argmax(axis=1),
-                                                            ends - starts)
+                owner = cand[done].argmax(axis=1)
+                labels_t[_ranges(starts, ends)] = np.repeat(owner, ends - starts)
+                if self.log is not None:
+                    self.log.append(("settled", nodes[done], owner))
             leaf = ~done & (t.left[nodes] < 0)
             if leaf.any():
+                if self.log is not None:
+                    self.log.append(("open", nodes[leaf], n_cand[leaf]))
                 self._leaves(C, nodes[leaf], cand[leaf], labels_t)
             inner = ~done & ~leaf
             nodes = np.concatenate([t.left[nodes[inner]], t.right[nodes[inner]]])
@@ -649,6 +656,46 @@ class _KDTreeAssigner:
 
     def moved(self, old: np.ndarray, new: np.ndarray) -> None:
         """Nothing to carry: the tree is fixed, the filtering starts afresh each E step."""
+
+
+@dataclass(frozen=True)
+class FilterResult:
+    """One E step of the k-d tree filtering, for pictures (notebook 05).
+
+    ``settled_nodes[i]`` is a node whose whole box went to centre ``settled_centers[i]``
+    without any distance; ``open_leaves[i]`` a leaf where ``open_candidates[i]`` ≥ 2
+    centres survived, so its points' distances to them were computed.
+    """
+
+    tree: KDTree
+    labels: np.ndarray
+    settled_nodes: np.ndarray
+    settled_centers: np.ndarray
+    open_leaves: np.ndarray
+    open_candidates: np.ndarray
+    n_distance_evaluations: int
+    n_pruning_tests: int
+
+
+def kdtree_filter(X: Any, centers: Any, leaf_size: int = 64) -> FilterResult:
+    """The nearest centres of X by k-d tree filtering (Kanungo et al. 2002), with its log."""
+    X = _check_X(X)
+    C = _check_centers(centers, X.shape[1])
+    assigner = _KDTreeAssigner(X, len(C), check_int(leaf_size, "leaf_size", low=1))
+    assigner.log = []
+    labels = assigner.assign(C)
+
+    def gather(kind: str, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+        parts = [(a, b) for name, a, b in assigner.log if name == kind]
+        if not parts:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=dtype)
+        return (np.concatenate([a for a, _ in parts]),
+                np.concatenate([b for _, b in parts]).astype(dtype))
+
+    settled, owners = gather("settled", np.intp)
+    open_leaves, n_open = gather("open", np.intp)
+    return FilterResult(assigner.tree, labels, settled, owners, open_leaves, n_open,
+                        assigner.n_distances, assigner.n_tests)
 
 
 # ---------------------------------------------------------------------------------------
@@ -689,8 +736,9 @@ class KMeans:
     ----------
     cluster_centers_, labels_, inertia_ (= J), n_iter_, converged_, init_centers_,
     n_features_in_, n_distance_evaluations_ (point–centre distances computed in the E
-    steps), n_pruning_tests_ (centre–centre distances for Elkan, centre–box tests for the
-    k-d tree, 0 for Lloyd).
+    steps), distance_evaluations_per_step_ (the same, per E step), n_pruning_tests_
+    (centre–centre distances for Elkan, centre–box tests for the k-d tree, 0 for Lloyd),
+    n_empty_reseeded_ (empty clusters re-seeded by the M steps).
     """
 
     def __init__(self, n_clusters: int = 8, *, init: Init | Any = "k-means++",
@@ -734,8 +782,18 @@ class KMeans:
         labels_old: np.ndarray | None = None
         strict = converged = False
         n_empty = 0
-        for iteration in range(max_iter):
-            labels = assigner.assign(centers)                 # E step
+        n_iter = 0
+        per_step: list[int] = []
+
+        def e_step(centers: np.ndarray) -> np.ndarray:
+            before = assigner.n_distances
+            labels = assigner.assign(centers)
+            per_step.append(int(assigner.n_distances - before))
+            return labels
+
+        while n_iter < max_iter:
+            n_iter += 1
+            labels = e_step(centers)                          # E step
             new, empty = _update(X, labels, k, XT)            # M step
             n_empty += empty
             if labels_old is not None and np.array_equal(labels, labels_old):
@@ -750,16 +808,17 @@ class KMeans:
                 break
             labels_old = labels
         if not strict:
-            labels = assigner.assign(centers)                 # labels_ match the centres
+            labels = e_step(centers)                          # labels_ match the centres
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.inertia_ = _distortion(X, centers, labels)
-        self.n_iter_ = iteration + 1
+        self.n_iter_ = n_iter
         self.converged_ = converged
         self.n_empty_reseeded_ = n_empty
         self.n_features_in_ = X.shape[1]
         self.n_distance_evaluations_ = int(assigner.n_distances)
         self.n_pruning_tests_ = int(assigner.n_tests)
+        self.distance_evaluations_per_step_ = np.array(per_step)
         return self
 
     def _check_fitted_X(self, X: Any) -> np.ndarray:
