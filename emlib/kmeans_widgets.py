@@ -109,8 +109,7 @@ def kmeans_stepper(X: Any, n_clusters: int = 3, init: str | Any = "random", seed
         "mean of its points.")
     widget = StepperWidget(model, X, KMeansParams(centers0), draw=draw, title=heading,
                            picture_size="square")
-    holder.append(widget)
-    widget._show(widget.slider.value)  # redraw now that the trail can be read
+    holder.append(widget)  # from now on draw() reads the trail from the widget's trace
     return widget
 
 
