@@ -71,10 +71,8 @@ Init = Literal["k-means++", "random"]
 Algorithm = Literal["lloyd", "elkan", "kdtree"]
 ALGORITHMS = ("lloyd", "elkan", "kdtree")
 
-#: Rows per block of the distance matrix products: bounds memory to CHUNK·K floats and keeps
-#: BLAS on one thread (threads do not pay for an inner dimension of D, and hurt on a busy
-#: machine).
-CHUNK = 2048
+#: Largest number of rows per block in the chunked computations (bounds memory to CHUNK·K).
+CHUNK = 8192
 #: Relative safety margin of the pruning tests: a centre is skipped only when a bound says
 #: it is farther by more than rounding error, so ties and near-ties are always computed.
 _MARGIN = 1e-9
@@ -122,15 +120,38 @@ def squared_distances(X: Any, centers: Any) -> np.ndarray:
     return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
 
 
-def _nearest(X: np.ndarray, C: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """argmin_k ‖x_n − μ_k‖² via ‖μ_k‖² − 2 x_n·μ_k (‖x_n‖² is the same for every k)."""
+def _augment(X: np.ndarray) -> np.ndarray:
+    """[X, 1]: one matrix product then gives ‖μ_k‖² − 2 x_n·μ_k with the ‖μ‖² added."""
+    out = np.empty((X.shape[0], X.shape[1] + 1))
+    out[:, :-1] = X
+    out[:, -1] = 1.0
+    return out
+
+
+def _chunk(n_features: int, n_clusters: int) -> int:
+    """Rows per block: small enough that BLAS stays on one thread (OpenBLAS goes parallel
+    above m·n·k = 2¹⁸; threads don't pay for an inner dimension of D and hurt on a busy
+    machine), and the block of CHUNK·K floats stays in cache."""
+    return int(np.clip(2**18 // (n_clusters * (n_features + 1)), 256, CHUNK))
+
+
+def _nearest(X: np.ndarray, C: np.ndarray, out: np.ndarray | None = None,
+             X_aug: np.ndarray | None = None) -> np.ndarray:
+    """argmin_k ‖x_n − μ_k‖² via ‖μ_k‖² − 2 x_n·μ_k (‖x_n‖² is the same for every k).
+
+    ``X_aug`` = :func:`_augment` (X), when the caller keeps it between E steps.
+    """
     labels = np.empty(len(X), dtype=np.intp) if out is None else out
-    minus_2ct = np.ascontiguousarray(-2.0 * C.T)
-    c_sq = np.einsum("kd,kd->k", C, C)
-    for start in range(0, len(X), CHUNK):
-        block = X[start:start + CHUNK] @ minus_2ct
-        block += c_sq
-        labels[start:start + CHUNK] = block.argmin(axis=1)
+    X_aug = _augment(X) if X_aug is None else X_aug
+    weights = np.empty((C.shape[1] + 1, len(C)))
+    weights[:-1] = -2.0 * C.T
+    weights[-1] = np.einsum("kd,kd->k", C, C)
+    step = _chunk(C.shape[1], len(C))
+    block = np.empty((step, len(C)))
+    for start in range(0, len(X), step):
+        rows = X_aug[start:start + step]
+        np.matmul(rows, weights, out=block[:len(rows)])
+        np.argmin(block[:len(rows)], axis=1, out=labels[start:start + step])
     return labels
 
 
@@ -383,13 +404,13 @@ class _LloydAssigner:
 
     def __init__(self, X: np.ndarray, k: int) -> None:
         self.X, self.k = X, k
-        self.labels = np.empty(len(X), dtype=np.intp)
+        self.X_aug = _augment(X)
         self.n_distances = 0
         self.n_tests = 0
 
     def assign(self, C: np.ndarray) -> np.ndarray:
         self.n_distances += len(self.X) * self.k
-        return _nearest(self.X, C, out=np.empty(len(self.X), dtype=np.intp))
+        return _nearest(self.X, C, X_aug=self.X_aug)
 
     def moved(self, old: np.ndarray, new: np.ndarray) -> None:
         """Nothing to carry between iterations."""
