@@ -478,35 +478,44 @@ class _ElkanAssigner:
         np.fill_diagonal(half_cc, np.inf)
         s = half_cc.min(axis=1)
         np.fill_diagonal(half_cc, 0.0)
-        # 1. points whose upper bound is within half the distance to the nearest other centre
+        # 1. skip the points whose upper bound is within half the distance from their centre
+        #    to the nearest other centre
         active = np.flatnonzero(u * (1 + _MARGIN) > s[a])
+        if active.size == 0:
+            return a.copy()
+        # 2. which (point, centre) pairs pass the two tests, for all active points at once
+        a_act = a[active]
+        threshold = np.maximum(lower[:, active].T, half_cc[a_act]) * (1 - _MARGIN)
+        cand = u[active][:, None] > threshold
+        cand[np.arange(active.size), a_act] = False
+        keep = cand.any(axis=1)
+        idx, cand, threshold = active[keep], cand[keep], threshold[keep]
+        # 3a. make the stale upper bounds of those points exact, then test again
+        tight = stale[idx]
+        if tight.any():
+            t = idx[tight]
+            d = _row_distances(X[t], C[a[t]])
+            self.n_distances += t.size
+            u[t] = d
+            lower[a[t], t] = d
+            stale[t] = False
+            cand[tight] &= d[:, None] > threshold[tight]
+        # 3b. centre by centre (as Elkan's per-point loop does): test again with the
+        #     current u and a (u only shrinks, so the tests above stay valid), then compute
         for c in range(self.k):
-            if active.size == 0:
-                break
-            a_act = a[active]
-            threshold = np.maximum(lower[c, active], half_cc[a_act, c]) * (1 - _MARGIN)
-            idx = active[(a_act != c) & (u[active] > threshold)]
-            if idx.size == 0:
+            pts = idx[cand[:, c]]
+            if pts.size == 0:
                 continue
-            # 3a. make stale upper bounds exact, then test again
-            tight = idx[stale[idx]]
-            if tight.size:
-                d = _row_distances(X[tight], C[a[tight]])
-                self.n_distances += tight.size
-                u[tight] = d
-                lower[a[tight], tight] = d
-                stale[tight] = False
-                threshold = np.maximum(lower[c, idx], half_cc[a[idx], c]) * (1 - _MARGIN)
-                idx = idx[u[idx] > threshold]
-                if idx.size == 0:
-                    continue
-            # 3b. the distance to centre c itself
-            d = _row_distances(X[idx], C[c])
-            self.n_distances += idx.size
-            lower[c, idx] = d
-            u_idx = u[idx]
-            better = (d < u_idx) | ((d == u_idx) & (c < a[idx]))
-            switch = idx[better]
+            pts = pts[(a[pts] != c) & (u[pts] > np.maximum(lower[c, pts], half_cc[a[pts], c])
+                                       * (1 - _MARGIN))]
+            if pts.size == 0:
+                continue
+            d = _row_distances(X[pts], C[c])
+            self.n_distances += pts.size
+            lower[c, pts] = d
+            u_pts = u[pts]
+            better = (d < u_pts) | ((d == u_pts) & (c < a[pts]))
+            switch = pts[better]
             a[switch] = c
             u[switch] = d[better]
         return a.copy()
@@ -547,7 +556,7 @@ class KDTree:
         return int(np.sum(self.left < 0))
 
     @classmethod
-    def build(cls, X: Any, leaf_size: int = 64) -> KDTree:
+    def build(cls, X: Any, leaf_size: int = 32) -> KDTree:
         """Build the tree by recursive median splits (a loop over nodes, not points)."""
         X = _check_X(X)
         leaf_size = check_int(leaf_size, "leaf_size", low=1)
@@ -698,7 +707,7 @@ class FilterResult:
     n_pruning_tests: int
 
 
-def kdtree_filter(X: Any, centers: Any, leaf_size: int = 64) -> FilterResult:
+def kdtree_filter(X: Any, centers: Any, leaf_size: int = 32) -> FilterResult:
     """The nearest centres of X by k-d tree filtering (Kanungo et al. 2002), with its log."""
     X = _check_X(X)
     C = _check_centers(centers, X.shape[1])
@@ -765,7 +774,7 @@ class KMeans:
     def __init__(self, n_clusters: int = 8, *, init: Init | Any = "k-means++",
                  algorithm: Algorithm = "lloyd", max_iter: int = 300, tol: float = 1e-4,
                  random_state: np.random.Generator | int | None = None,
-                 leaf_size: int = 64) -> None:
+                 leaf_size: int = 32) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.algorithm = algorithm

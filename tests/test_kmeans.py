@@ -73,7 +73,7 @@ def test_m_step_minimises_j_at_fixed_assignment():
 
 
 # -- hard EM through the course's loop -------------------------------------------------
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(1, 6), d=st.integers(1, 4),
        init=st.sampled_from(["random", "k-means++"]))
 def test_j_never_increases_under_run(seed, k, d, init):
@@ -87,7 +87,7 @@ def test_j_never_increases_under_run(seed, k, d, init):
         assert -r.log_likelihood == pytest.approx(distortion(X, r.params.centers, r.posterior))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(2, 7))
 def test_hard_em_run_equals_the_estimator(seed, k):
     """emlib.em.run on KMeansModel visits the same centres as KMeans(algorithm='lloyd')."""
@@ -115,7 +115,7 @@ def test_stepper_m_before_e_refused_and_undo_restores():
 
 
 # -- the three algorithms agree exactly ------------------------------------------------
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(20, 600), d=st.integers(1, 5),
        k=st.integers(1, 9), leaf=st.sampled_from([1, 4, 16, 64]),
        init=st.sampled_from(["random", "k-means++"]), tol=st.sampled_from([0.0, 1e-4]))
@@ -137,7 +137,7 @@ def test_lloyd_elkan_kdtree_agree_exactly(seed, n, d, k, leaf, init, tol):
 
 
 def test_speedups_compute_far_fewer_distances_on_clustered_data():
-    X = blobs(5, n=20_000, d=4, k=12, spread=12.0)
+    X = blobs(5, n=8_000, d=4, k=12, spread=12.0)
     C0 = kmeans_plusplus(X, 12, rng=5)
     counts = {a: KMeans(12, init=C0, algorithm=a, tol=0.0).fit(X).n_distance_evaluations_
               for a in ALGORITHMS}
@@ -347,13 +347,11 @@ def test_widget_steps_and_draws_trails():
     w = kmeans_stepper(X, 3, seed=1)
     assert w.stepper.record.step == "init"
     w.buttons["E+M"].click()
-    w.buttons["E+M"].click()
-    assert w.shown.step == "M" and w.shown.iteration == 2
+    assert w.shown.step == "M" and w.shown.iteration == 1
     assert isinstance(w.shown.params, KMeansParams)
     png = w.picture.value
-    w.buttons["Undo"].click()
-    assert w.shown.step == "E" and w.picture.value != png
     w.buttons["Run"].click()
+    assert w.picture.value != png
     assert w.stepper.trace.converged
     assert_hard_em_laws(w.stepper.trace.records)
     with pytest.raises(ValueError, match="2 features"):

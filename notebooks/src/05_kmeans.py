@@ -190,8 +190,7 @@ w = kmeans_stepper(X, 3, init="random", seed=4)
 w
 
 # %%
-w.buttons["E step"].click()
-w.buttons["M step"].click()
+w.buttons["E+M"].click()  # one E step and one M step
 print(w.shown.summary())  # the label says "ln p" for the objective, here −J
 print(f"J(μ, r) = {-w.shown.lower_bound:.4f}, J(μ, r*) = {-w.shown.log_likelihood:.4f}")
 w.buttons["Reset"].click()
