@@ -30,6 +30,7 @@ from .kmeans import (
 from .widgets import StepperWidget
 
 __all__ = [
+    "KMeansStepperWidget",
     "kmeans_stepper",
     "plot_clusters",
     "plot_kdtree_filter",
@@ -76,8 +77,33 @@ def _record_title(record: Record) -> str:
             f"{-record.lower_bound:.2f}, J(μ, r*) = {best:.2f}")
 
 
+def _record_line(record: Record) -> str:
+    head = f"{record.step} (iteration {record.iteration}): J(μ, r*) = {-record.log_likelihood:.4f}"
+    if record.lower_bound is None:
+        return head + ", J(μ, r) = –, gap = –"
+    return head + (f", J(μ, r) = {-record.lower_bound:.4f}, "
+                   f"gap = {round(record.kl, 4) + 0.0:.4f}")
+
+
+class KMeansStepperWidget(StepperWidget):
+    """The course's stepper, with its label in k-Means terms: J(μ, r*), J(μ, r) and the gap.
+
+    (The generic label shows ln p, L and KL; here they are −J(μ, r*), −J(μ, r) and
+    J(μ, r) − J(μ, r*).)
+    """
+
+    def _show(self, index: int) -> None:
+        super()._show(index)
+        self.label.value = f"<code>{_record_line(self.shown)}</code>"
+
+    def summary(self) -> str:
+        return (f"k-Means, showing half-step {self.slider.value} of "
+                f"{len(self.stepper) - 1}: {_record_line(self.shown)}")
+
+
 def kmeans_stepper(X: Any, n_clusters: int = 3, init: str | Any = "random", seed: int = 0,
-                   title: str | None = None, show_trails: bool = True) -> StepperWidget:
+                   title: str | None = None, show_trails: bool = True
+                   ) -> KMeansStepperWidget:
     """The k-Means E/M widget on 2-D data (notebook 05).
 
     θ⁽⁰⁾ = the centres of ``init`` ("random": K data points, "k-means++", or a (K, 2)
@@ -93,7 +119,7 @@ def kmeans_stepper(X: Any, n_clusters: int = 3, init: str | Any = "random", seed
     X = model.validate_data(X)
     centers0 = _initial_centers(X, model.n_clusters, model.init, check_rng(seed))
 
-    holder: list[StepperWidget] = []
+    holder: list[KMeansStepperWidget] = []
 
     def draw(ax: Axes, record: Record) -> None:
         records = holder[0].stepper.trace.records if holder else [record]
@@ -107,8 +133,8 @@ def kmeans_stepper(X: Any, n_clusters: int = 3, init: str | Any = "random", seed
         f"<b>k-Means as hard EM</b>: K = {model.n_clusters}, N = {len(X)}. "
         "E step: each point joins its nearest centre; M step: each centre moves to the "
         "mean of its points.")
-    widget = StepperWidget(model, X, KMeansParams(centers0), draw=draw, title=heading,
-                           picture_size="square")
+    widget = KMeansStepperWidget(model, X, KMeansParams(centers0), draw=draw, title=heading,
+                                 picture_size="square")
     holder.append(widget)  # from now on draw() reads the trail from the widget's trace
     return widget
 

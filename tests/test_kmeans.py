@@ -348,6 +348,8 @@ def test_widget_steps_and_draws_trails():
     assert w.stepper.record.step == "init"
     w.buttons["E+M"].click()
     assert w.shown.step == "M" and w.shown.iteration == 1
+    J = distortion(X, w.shown.params.centers, w.shown.posterior)
+    assert f"J(μ, r) = {J:.4f}" in w.label.value and f"{J:.4f}" in repr(w)
     assert isinstance(w.shown.params, KMeansParams)
     png = w.picture.value
     w.buttons["Run"].click()

@@ -191,8 +191,8 @@ w
 
 # %%
 w.buttons["E+M"].click()  # one E step and one M step
-print(w.shown.summary())  # the label says "ln p" for the objective, here −J
-print(f"J(μ, r) = {-w.shown.lower_bound:.4f}, J(μ, r*) = {-w.shown.log_likelihood:.4f}")
+print(w.summary())
+assert w.shown.lower_bound == -distortion(X, w.shown.params.centers, w.shown.posterior)
 w.buttons["Reset"].click()
 
 # %% [markdown]
@@ -221,7 +221,8 @@ print(f"J good = {good.inertia_:.2f}, J bad = {bad.inertia_:.2f}")
 # 2007): the first centre is a uniformly drawn point; every next centre is a point drawn
 # with probability proportional to $D(x)^2$, its squared distance to the nearest centre
 # chosen so far. Far-away points, which are likely to belong to a blob without a centre
-# yet, are much more likely to be drawn.
+# yet, are much more likely to be drawn. (scikit-learn's `"k-means++"` is the *greedy*
+# variant: it draws 2 + ln K candidates per step and keeps the one that lowers J most.)
 
 # %%
 finals = {init: np.array([KMeans(8, init=init, random_state=s).fit(X8).inertia_
