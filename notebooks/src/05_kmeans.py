@@ -164,7 +164,7 @@ J = -trace.log_likelihoods
 assert np.all(np.diff(J) <= 1e-9)                        # J never increases
 assert np.all(trace.column("kl", step="E") == 0)         # no gap right after an E step
 print("half-steps:", " ".join(r.step for r in trace.records))
-print("J(μ, r*) after init and each M step:", np.round(-trace.column("log_likelihood", "M"), 2))
+print("J(μ, r*) after each M step:", np.round(-trace.column("log_likelihood", "M"), 2))
 print("gap J(μ,r) − J(μ,r*) after each M step:", np.round(trace.column("kl", step="M"), 2))
 print(f"stopped after {trace.n_iter} iterations (the last one changed nothing)")
 
@@ -180,8 +180,9 @@ print(f"stopped after {trace.n_iter} iterations (the last one changed nothing)")
 # **Questions to try**
 #
 # 1. Press **E step** twice: what changes the second time? Then **M step** twice.
-# 2. *A bad start:* in the next code cell, build `kmeans_stepper(X, 3, init=bad_start)`:
-#    two centres in the same blob. Where does it stop, and with what J?
+# 2. *A bad start:* in a new cell, build
+#    `kmeans_stepper(X, 3, init=np.array([[-0.5, 1], [0.5, 1], [5, 0.5]]))` — two centres
+#    in the left blob, one between the right two. Where does it stop, and with what J?
 # 3. *K too large:* `kmeans_stepper(X, 6, seed=0)`. J keeps dropping as K grows — why is
 #    J alone no way to choose K?
 
