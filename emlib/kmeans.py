@@ -557,36 +557,50 @@ class KDTree:
 
     @classmethod
     def build(cls, X: Any, leaf_size: int = 32) -> KDTree:
-        """Build the tree by recursive median splits (a loop over nodes, not points)."""
+        """Build the tree by median splits, one level at a time (a loop over depth).
+
+        All nodes of a level are handled together: their boxes by segment-wise min/max
+        (``reduceat``), their splits by one sort of their points keyed by (node, value on
+        the node's widest side). Nodes are numbered level by level from the root (0).
+        """
         X = _check_X(X)
         leaf_size = check_int(leaf_size, "leaf_size", low=1)
         order = np.arange(len(X))
-        start, end, left, right, lo, hi = [], [], [], [], [], []
-        stack = [(0, len(X), -1, 0)]  # (start, end, parent, which child)
-        while stack:
-            s, e, parent, side = stack.pop()
-            node = len(start)
-            if parent >= 0:
-                (left if side == 0 else right)[parent] = node
-            pts = X[order[s:e]]
-            box_lo, box_hi = pts.min(axis=0), pts.max(axis=0)
-            start.append(s)
-            end.append(e)
-            left.append(-1)
-            right.append(-1)
-            lo.append(box_lo)
-            hi.append(box_hi)
-            width = box_hi - box_lo
-            if e - s <= leaf_size or not np.any(width > 0):
-                continue
-            dim = int(np.argmax(width))
-            half = (e - s) // 2
-            part = np.argpartition(pts[:, dim], half)
-            order[s:e] = order[s:e][part]
-            stack.append((s + half, e, node, 1))
-            stack.append((s, s + half, node, 0))
-        return cls(order, np.array(start), np.array(end), np.array(left), np.array(right),
-                   np.array(lo), np.array(hi), leaf_size)
+        parts: list[tuple[np.ndarray, ...]] = []
+        level_start, level_end = np.array([0]), np.array([len(X)])
+        n_nodes = 0
+        while level_start.size:
+            points = X[order]
+            lo = np.minimum.reduceat(points, level_start, axis=0)
+            hi = np.maximum.reduceat(points, level_start, axis=0)
+            n_nodes += level_start.size
+            left = np.full(level_start.size, -1)
+            right = np.full(level_start.size, -1)
+            split = (level_end - level_start > leaf_size) & np.any(hi > lo, axis=1)
+            parts.append((level_start, level_end, left, right, lo, hi))
+            s, e = level_start[split], level_end[split]
+            if s.size:
+                dim = np.argmax((hi - lo)[split], axis=1)
+                low = lo[split, dim]
+                width = hi[split, dim] - low
+                rows = _ranges(s, e)
+                segment = np.repeat(np.arange(s.size), e - s)
+                inside = order[rows]
+                # one sort key: the node's index plus the position along its widest side,
+                # scaled into [0, 0.5] (rounding can only move points across the median,
+                # and any split is valid: the children's boxes are measured afterwards)
+                key = segment + 0.5 * (X[inside, dim[segment]] - low[segment]) / width[segment]
+                order[rows] = inside[np.argsort(key)]
+                first_child = n_nodes + 2 * np.arange(s.size)
+                left[split], right[split] = first_child, first_child + 1
+                half = s + (e - s) // 2
+            else:
+                half = s
+            level_start = np.column_stack([s, half]).ravel()
+            level_end = np.column_stack([half, e]).ravel()
+        start, end, left, right, lo, hi = (np.concatenate(column) for column in zip(*parts,
+                                                                                    strict=True))
+        return cls(order, start, end, left, right, lo, hi, leaf_size)
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
