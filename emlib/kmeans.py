@@ -633,56 +633,76 @@ class _KDTreeAssigner:
         self.n_tests = 0  # centre–box tests
         self.log: list[tuple[str, np.ndarray, np.ndarray]] | None = None
 
-    def _filter(self, C: np.ndarray, nodes: np.ndarray, cand: np.ndarray) -> np.ndarray:
-        """Drop, for each node, the candidates farther than z* from its whole box."""
+    def _filter(self, C: np.ndarray, nodes: np.ndarray, node_of: np.ndarray,
+                center: np.ndarray) -> np.ndarray:
+        """Which (node, candidate) pairs survive: False for candidates farther than z*.
+
+        ``node_of``/``center`` list the pairs, sorted by node and then by centre; every node
+        of ``nodes`` has at least one pair.
+        """
         t = self.tree
-        diff = self.mid[nodes][:, None, :] - C[None, :, :]
-        to_mid = np.einsum("mkd,mkd->mk", diff, diff)
-        to_mid[~cand] = np.inf
-        best = to_mid.argmin(axis=1)
-        zstar = C[best]                                               # (m, D)
-        corner = np.where(C[None, :, :] > zstar[:, None, :],
-                          t.hi[nodes][:, None, :], t.lo[nodes][:, None, :])   # (m, K, D)
-        dz = C[None, :, :] - corner
-        ds = zstar[:, None, :] - corner
-        far = (np.einsum("mkd,mkd->mk", dz, dz)
-               > np.einsum("mkd,mkd->mk", ds, ds) * (1 + _MARGIN) + 1e-300)
-        far[np.arange(len(nodes)), best] = False
-        self.n_tests += int(cand.sum())
-        return cand & ~far
+        box = nodes[node_of]
+        diff = self.mid[box] - C[center]
+        to_mid = np.einsum("pd,pd->p", diff, diff)
+        counts = np.bincount(node_of, minlength=len(nodes))
+        first = np.cumsum(counts) - counts
+        nearest = np.minimum.reduceat(to_mid, first)
+        hits = np.flatnonzero(to_mid == nearest[node_of])
+        lead = np.ones(len(hits), dtype=bool)
+        lead[1:] = node_of[hits[1:]] != node_of[hits[:-1]]
+        zstar = center[hits[lead]][node_of]                          # z* of each pair's node
+        z, zs = C[center], C[zstar]
+        corner = np.where(z > zs, t.hi[box], t.lo[box])
+        dz, ds = z - corner, zs - corner
+        far = (np.einsum("pd,pd->p", dz, dz)
+               > np.einsum("pd,pd->p", ds, ds) * (1 + _MARGIN) + 1e-300)
+        far &= center != zstar
+        self.n_tests += int(np.sum(counts[node_of] > 1))
+        return ~far
 
     def _leaves(self, C: np.ndarray, leaves: np.ndarray, cand: np.ndarray,
                 labels_t: np.ndarray) -> None:
-        """Distances from the points of each leaf to that leaf's candidates only."""
+        """Distances from the points of each leaf to that leaf's candidates only.
+
+        Candidates are taken in increasing order, one "slot" at a time for all leaves at
+        once; a point switches only to a strictly nearer centre, so ties go to the lowest.
+        """
         t = self.tree
         lengths = t.end[leaves] - t.start[leaves]
         points = _ranges(t.start[leaves], t.end[leaves])              # tree positions
-        pair_point, pair_center = np.nonzero(np.repeat(cand, lengths, axis=0))
-        diff = self.Xt[points[pair_point]] - C[pair_center]
-        d2 = np.einsum("pd,pd->p", diff, diff)
-        self.n_distances += len(d2)
-        counts = np.bincount(pair_point, minlength=len(points))
-        first = np.cumsum(counts) - counts
-        smallest = np.minimum.reduceat(d2, first)
-        hits = np.flatnonzero(d2 == np.repeat(smallest, counts))       # ties: lowest centre
-        keep = np.ones(len(hits), dtype=bool)
-        keep[1:] = pair_point[hits[1:]] != pair_point[hits[:-1]]
-        labels_t[points] = pair_center[hits[keep]]
+        leaf_of = np.repeat(np.arange(len(leaves)), lengths)
+        leaf_idx, centre = np.nonzero(cand)                           # by leaf, then centre
+        n_cand = np.bincount(leaf_idx, minlength=len(leaves))
+        slot = np.arange(len(leaf_idx)) - (np.cumsum(n_cand) - n_cand)[leaf_idx]
+        best = np.full(len(points), np.inf)
+        label = np.empty(len(points), dtype=np.intp)
+        for j in range(int(n_cand.max())):
+            centre_j = np.full(len(leaves), -1)
+            centre_j[leaf_idx[slot == j]] = centre[slot == j]
+            idx = np.flatnonzero(n_cand[leaf_of] > j)
+            c = centre_j[leaf_of[idx]]
+            diff = self.Xt[points[idx]] - C[c]
+            d2 = np.einsum("pd,pd->p", diff, diff)
+            self.n_distances += len(idx)
+            better = d2 < best[idx]
+            best[idx[better]] = d2[better]
+            label[idx[better]] = c[better]
+        labels_t[points] = label
 
     def assign(self, C: np.ndarray) -> np.ndarray:
         t = self.tree
         labels_t = np.empty(len(self.Xt), dtype=np.intp)
         nodes = np.zeros(1, dtype=np.intp)
-        cand = np.ones((1, self.k), dtype=bool)
+        node_of = np.zeros(self.k, dtype=np.intp)   # the (node, candidate) pairs of a level
+        center = np.arange(self.k)
         while nodes.size:
-            several = cand.sum(axis=1) > 1
-            if several.any():
-                cand[several] = self._filter(C, nodes[several], cand[several])
-            n_cand = cand.sum(axis=1)
+            keep = self._filter(C, nodes, node_of, center)
+            node_of, center = node_of[keep], center[keep]
+            n_cand = np.bincount(node_of, minlength=len(nodes))
             done = n_cand == 1                  # the whole box goes to one centre
             if done.any():
                 starts, ends = t.start[nodes[done]], t.end[nodes[done]]
-                owner = cand[done].argmax(axis=1)
+                owner = center[done[node_of]]
                 labels_t[_ranges(starts, ends)] = np.repeat(owner, ends - starts)
                 if self.log is not None:
                     self.log.append(("settled", nodes[done], owner))
@@ -690,10 +710,20 @@ class _KDTreeAssigner:
             if leaf.any():
                 if self.log is not None:
                     self.log.append(("open", nodes[leaf], n_cand[leaf]))
-                self._leaves(C, nodes[leaf], cand[leaf], labels_t)
+                rank = np.cumsum(leaf) - 1
+                on_leaf = leaf[node_of]
+                cand = np.zeros((int(leaf.sum()), self.k), dtype=bool)
+                cand[rank[node_of[on_leaf]], center[on_leaf]] = True
+                self._leaves(C, nodes[leaf], cand, labels_t)
             inner = ~done & ~leaf
-            nodes = np.concatenate([t.left[nodes[inner]], t.right[nodes[inner]]])
-            cand = np.concatenate([cand[inner], cand[inner]])
+            rank = np.cumsum(inner) - 1
+            on_inner = inner[node_of]
+            parent, center = rank[node_of[on_inner]], center[on_inner]
+            nodes = np.column_stack([t.left[nodes[inner]], t.right[nodes[inner]]]).ravel()
+            node_of = np.concatenate([2 * parent, 2 * parent + 1])
+            center = np.concatenate([center, center])
+            by_node = np.argsort(node_of, kind="stable")
+            node_of, center = node_of[by_node], center[by_node]
         labels = np.empty_like(labels_t)
         labels[t.order] = labels_t
         return labels
