@@ -408,15 +408,15 @@ for n, k, a, _, _, seconds in rows:
 #
 # | algorithm (N = 200 000, D = 8, K = 16, 30 iterations) | emlib s | scikit-learn s | time ratio | distances computed |
 # |---|---|---|---|---|
-# | Lloyd vs `KMeans(algorithm="lloyd")` | 1.69 | 1.62 | 1.04 | 99 200 000 (100 %) |
-# | Elkan vs `KMeans(algorithm="elkan")` | 5.09 | 2.35 | 2.17 | 2 588 944 (2.6 %) |
-# | k-d tree vs `KMeans(algorithm="elkan")` | 9.83 | 2.24 | 4.40 | 5 378 045 (5.4 %) |
+# | Lloyd vs `KMeans(algorithm="lloyd")` | 1.33 | 1.44 | 0.92 | 99 200 000 (100 %) |
+# | Elkan vs `KMeans(algorithm="elkan")` | 3.99 | 1.77 | 2.26 | 2 588 944 (2.6 %) |
+# | k-d tree (incl. building it) vs `KMeans(algorithm="elkan")` | 7.95 | 1.82 | 4.37 | 5 378 045 (5.4 %) |
 #
-# Other runs of the same code gave time ratios of 1.35 and 1.38 (Lloyd), 2.95 (Elkan) and
-# 4.83 (k-d tree).
+# Over several runs of the same code the time ratio was 0.92–1.38 for Lloyd and 2.2–3.0
+# for Elkan.
 #
 # All three end at scikit-learn's centres to 3·10⁻¹⁴. scikit-learn's loops are compiled
-# and run on two threads; ours are numpy: Lloyd comes within 1.5× of it, and Elkan and the
+# and run on two threads; ours are numpy: Lloyd stays within 1.5× of it, and Elkan and the
 # tree compute 2.6 % and 5.4 % of Lloyd's distances but pay for their bookkeeping in
 # Python-level array operations.
 #
