@@ -73,7 +73,7 @@ def test_m_step_minimises_j_at_fixed_assignment():
 
 
 # -- hard EM through the course's loop -------------------------------------------------
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(1, 6), d=st.integers(1, 4),
        init=st.sampled_from(["random", "k-means++"]))
 def test_j_never_increases_under_run(seed, k, d, init):
@@ -87,7 +87,7 @@ def test_j_never_increases_under_run(seed, k, d, init):
         assert -r.log_likelihood == pytest.approx(distortion(X, r.params.centers, r.posterior))
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(2, 7))
 def test_hard_em_run_equals_the_estimator(seed, k):
     """emlib.em.run on KMeansModel visits the same centres as KMeans(algorithm='lloyd')."""
@@ -115,7 +115,7 @@ def test_stepper_m_before_e_refused_and_undo_restores():
 
 
 # -- the three algorithms agree exactly ------------------------------------------------
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(20, 600), d=st.integers(1, 5),
        k=st.integers(1, 9), leaf=st.sampled_from([1, 4, 16, 64]),
        init=st.sampled_from(["random", "k-means++"]), tol=st.sampled_from([0.0, 1e-4]))
