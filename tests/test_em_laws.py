@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from emlib.ball import ThreePegModel
 from emlib.em import run
 from emlib.gmm import GaussianMixtureModel
+from emlib.kmeans import KMeansModel
 from emlib.mixtures import BinomialMixture
 from emlib.theory import GaussianMixture1D, OneMeanMixture
 from emlib.variants import (
@@ -75,6 +76,7 @@ MODELS = {
                             line_data),
     "featurized": (lambda: FeaturizedMixture(2, FEATURES, l2=0.5, max_inner=30), count_data),
     "ball-three-pegs": (ThreePegModel, cup_data),
+    "kmeans (hard EM, −J)": (lambda: KMeansModel(3), plane_data),
     "gmm-full": (lambda: GaussianMixtureModel(2, "full", init_params="random"), plane_data),
     "gmm-diag": (lambda: GaussianMixtureModel(3, "diag", init_params="random"), plane_data),
     "gmm-MAP": (lambda: MAPGaussianMixture(2, alpha=2.0, psi=0.2, init_params="random"),
@@ -86,15 +88,24 @@ def random_q(model, X, posterior, rng):
     """An arbitrary q of the same shape as the model's posterior."""
     if isinstance(posterior, GEMPosterior):
         return GEMPosterior(random_q(model, X, posterior.q, rng), posterior.params)
+    if posterior.ndim == 1:  # hard EM (k-Means): q is a label per point
+        return rng.integers(0, model.n_clusters, size=len(posterior))
     q = rng.dirichlet(np.full(posterior.shape[1], 0.7), size=posterior.shape[0])
     q = np.where(posterior > 0, q, 0.0)  # stay where p(Z|X,θ) > 0 (e.g. impossible paths)
     return q / q.sum(axis=1, keepdims=True)
 
 
-def direct_kl(model, X, q, posterior) -> float:
-    """Σ_n w_n Σ_k q_nk ln(q_nk / p_nk), from the posterior (w_n: the model's row weights)."""
+def direct_kl(model, X, q, posterior, params) -> float:
+    """Σ_n w_n Σ_k q_nk ln(q_nk / p_nk), from the posterior (w_n: the model's row weights).
+
+    For k-Means (labels) the gap is J(μ, r) − J(μ, r*) with J the summed squared distances.
+    """
     if isinstance(q, GEMPosterior):
-        return direct_kl(model.model, X, q.q, posterior.q)
+        return direct_kl(model.model, X, q.q, posterior.q, params)
+    if isinstance(model, KMeansModel):
+        d2 = ((X[:, None, :] - params.centers[None]) ** 2).sum(-1)
+        rows = np.arange(len(X))
+        return float(d2[rows, q].sum() - d2.min(axis=1).sum())
     weights = getattr(model, "row_weights", lambda _X: None)(X)
     weights = np.ones(len(q)) if weights is None else np.asarray(weights, float)
     mask = q > 0
@@ -117,7 +128,8 @@ def test_decomposition_for_any_q(name, seed):
     ll = model.log_likelihood(X, params)
     bound, kl = model.lower_bound(X, q, params), model.kl_divergence(X, q, params)
     assert ll - bound == pytest.approx(kl, abs=1e-9 * max(1.0, abs(ll)))
-    assert kl == pytest.approx(direct_kl(model, X, q, posterior), rel=1e-9, abs=1e-9)
+    assert kl == pytest.approx(direct_kl(model, X, q, posterior, params), rel=1e-9,
+                                abs=1e-9)
     assert kl > 0
     # at q = posterior the gap closes
     assert model.kl_divergence(X, posterior, params) == pytest.approx(0.0, abs=1e-9)
