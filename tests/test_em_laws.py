@@ -88,6 +88,7 @@ def random_q(model, X, posterior, rng):
     """An arbitrary q of the same shape as the model's posterior."""
     if isinstance(posterior, GEMPosterior):
         return GEMPosterior(random_q(model, X, posterior.q, rng), posterior.params)
+    posterior = np.asarray(posterior)  # (a lazy posterior, e.g. PLSA's, as its table)
     if posterior.ndim == 1:  # hard EM (k-Means): q is a label per point
         return rng.integers(0, model.n_clusters, size=len(posterior))
     q = rng.dirichlet(np.full(posterior.shape[1], 0.7), size=posterior.shape[0])
@@ -106,6 +107,7 @@ def direct_kl(model, X, q, posterior, params) -> float:
         d2 = ((X[:, None, :] - params.centers[None]) ** 2).sum(-1)
         rows = np.arange(len(X))
         return float(d2[rows, q].sum() - d2.min(axis=1).sum())
+    posterior = np.asarray(posterior)
     weights = getattr(model, "row_weights", lambda _X: None)(X)
     weights = np.ones(len(q)) if weights is None else np.asarray(weights, float)
     mask = q > 0
