@@ -202,11 +202,14 @@ print("random perturbations of θ_new that raise L(q, θ):", better)
 #   four random starts, more than one answer.
 # * **Not that θ converges.** The values ln p(X|θ⁽ᵗ⁾) converge (an increasing sequence
 #   bounded above); θ⁽ᵗ⁾ itself may drift along a **ridge** of equal likelihood. Chapter 04's
-#   three-peg ball game has such a ridge; here is a smaller one: coins tossed **once** per
+#   three-peg ball game has such a ridge (below: EM from several starts stops at different
+#   points of it, all with the same ln p); here is a smaller one: coins tossed **once** per
 #   set (N = 1). Then p(x = 1 | θ) = w_A p_A + w_B p_B depends on θ only through that one
 #   number, and EM stops wherever on the ridge the start leads it.
 # * **Not even a maximum**: from two identical components EM keeps them identical forever
 #   (a saddle point of ln p: the symmetric start has no reason to split).
+#
+# ![The ridge of the three-peg ball game (chapter 04)](../figures/ball_ridge.png)
 
 # %%
 four = np.concatenate([rng.normal(c, 0.5, 25) for c in (-6, -2, 2, 6)])
