@@ -72,6 +72,9 @@ fig, (ax1, ax2) = plotting.new_figure("wide", ncols=2)
 hard = np.eye(2)[gamma.argmax(1)]
 draw_gmm(ax1, X, gm.params_, hard, title="hard: one label per point (k-Means)")
 draw_gmm(ax2, X, gm.params_, gamma, title="soft: colour = blend by γ (GMM)")
+ax2.scatter(X[between, 0], X[between, 1], s=90, facecolors="none", edgecolors="black",
+            label="the three most undecided")
+ax2.legend(loc="upper left", frameon=False)
 for ax in (ax1, ax2):
     ax.set_xlabel("eruption (sd units)")
 ax1.set_ylabel("waiting (sd units)")
