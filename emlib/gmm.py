@@ -53,6 +53,7 @@ from .em import Evaluation, LatentClassModel, Trace, check_rng, run
 
 __all__ = [
     "COVARIANCE_TYPES",
+    "EMPTY_COMPONENT",
     "INIT_METHODS",
     "ComponentCollapseWarning",
     "ConvergenceWarning",
@@ -63,6 +64,7 @@ __all__ = [
     "GaussianMixtureModel",
     "MAPGaussianMixtureModel",
     "SufficientStatistics",
+    "covariance_shape",
     "draw_gmm",
     "gmm_stepper",
 ]
