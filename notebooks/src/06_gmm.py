@@ -422,7 +422,7 @@ plt.show()
 
 # %%
 ks = range(1, 7)
-fits = {k: GaussianMixture(k, random_state=SEED, tol=1e-6, max_iter=300).fit(X) for k in ks}
+fits = {k: GaussianMixture(k, random_state=SEED, tol=1e-4, max_iter=300).fit(X) for k in ks}
 bic = np.array([fits[k].bic(X) for k in ks])
 for k in ks:
     print(f"K = {k}: ln p = {fits[k].score(X) * len(X):8.2f}, BIC = {bic[k - 1]:7.2f}")
