@@ -29,6 +29,10 @@ How it is computed (and why it is fast and lean):
 * The M step needs only the sufficient statistics N_k, Σ_n γ_nk y_n and Σ_n γ_nk y_n y_nᵀ,
   i.e. γᵀ[y_i y_j | y]: they are accumulated in the same pass that computes γ.
 * The data are processed in chunks of rows, so memory stays O(chunk · D²) beyond X and γ.
+* Accuracy: expanding the square loses about ε·(‖μ_k − c‖/σ_k)² of relative precision
+  (ε ≈ 2·10⁻¹⁶, σ_k the component's spread). Measured against scikit-learn's two-pass
+  formulas: ~1e-12 for standardised data, ~3e-8 for a component 10⁴ of its own standard
+  deviations away from the data mean. Standardise extreme data first (as for any GMM).
 
 Collapse (a component shrinking onto a point, where ln p → ∞): ``reg_covar`` keeps every Σ_k
 positive definite; a :class:`ComponentCollapseWarning` says which component collapsed, and a
@@ -49,14 +53,18 @@ from .em import Evaluation, LatentClassModel, Trace, check_rng, run
 
 __all__ = [
     "COVARIANCE_TYPES",
+    "EMPTY_COMPONENT",
     "INIT_METHODS",
     "ComponentCollapseWarning",
     "ConvergenceWarning",
     "GMMData",
     "GMMParams",
+    "GMMPrior",
     "GaussianMixture",
     "GaussianMixtureModel",
+    "MAPGaussianMixtureModel",
     "SufficientStatistics",
+    "covariance_shape",
     "draw_gmm",
     "gmm_stepper",
 ]
@@ -236,6 +244,9 @@ class GaussianMixtureModel(LatentClassModel):
     and the M step after an E step (same γ) cost nothing. At most ``chunk_size`` rows at a
     time, fewer when D is large (the feature table of a chunk is kept near 2 MiB).
     """
+
+    #: Warn when a covariance is held positive definite only by ``reg_covar``.
+    warn_singular: bool = True
 
     def __init__(self, n_components: int, covariance_type: str = "full", *,
                  reg_covar: float = 1e-6, init_params: str = "kmeans",
@@ -502,32 +513,34 @@ class GaussianMixtureModel(LatentClassModel):
             sq[:, j, i] = s2
             outer = m[:, :, None] * m[:, None, :]
             if self.covariance_type == "full":
-                cov = sq / nk[:, None, None] - shrink[:, None, None] * outer
-                data_cov = sq.sum(0) / n
-                cov[empty] = data_cov
-                raw_cov = cov.copy()
-                cov += reg * np.eye(d)
+                raw_cov = sq / nk[:, None, None] - shrink[:, None, None] * outer
+                raw_cov[empty] = sq.sum(0) / n  # the data covariance
             else:
-                cov = (sq.sum(0) - np.einsum("k,kij->ij", nk, outer)) / nk.sum()
-                raw_cov = cov.copy()
-                cov = cov + reg * np.eye(d)
+                raw_cov = (sq.sum(0) - np.einsum("k,kij->ij", nk, outer)) / nk.sum()
         elif self.covariance_type == "diag":
-            cov = s2 / nk[:, None] - m**2
-            cov[empty] = total2 / n
-            raw_cov = cov.copy()
-            cov = cov + reg
+            raw_cov = s2 / nk[:, None] - m**2
+            raw_cov[empty] = total2 / n
         else:
-            cov = (s2[:, 0] / nk - (m**2).sum(1)) / d
-            cov[empty] = total2[0] / n / d
-            raw_cov = cov.copy()
-            cov = cov + reg
+            raw_cov = (s2[:, 0] / nk - (m**2).sum(1)) / d
+            raw_cov[empty] = total2[0] / n / d
+        cov = self._covariance_update(raw_cov, nk, d)
         m[empty] = 0.0  # the data mean
         self._warn_collapse(raw, empty, raw_cov)
-        weights = nk / nk.sum()
+        weights = self._weight_update(nk)
         try:
             return GMMParams(weights, m + data.center, cov, self.covariance_type)
         except ValueError as error:
             raise ValueError(f"M step: {error}. (reg_covar={reg:g})") from None
+
+    def _covariance_update(self, raw_cov: np.ndarray, nk: np.ndarray, d: int) -> np.ndarray:
+        """Σ from the weighted covariance S (storage shape): the MLE S + reg_covar·I."""
+        if self.covariance_type in ("full", "tied"):
+            return raw_cov + self.reg_covar * np.eye(raw_cov.shape[-1])
+        return raw_cov + self.reg_covar
+
+    def _weight_update(self, nk: np.ndarray) -> np.ndarray:
+        """π from N_k: the MLE N_k / N (the Lagrange multiplier is λ = −N)."""
+        return nk / nk.sum()
 
     def _warn_collapse(self, raw: np.ndarray, empty: np.ndarray, raw_cov: np.ndarray) -> None:
         if np.any(empty):
@@ -537,6 +550,8 @@ class GaussianMixtureModel(LatentClassModel):
                 f"{', '.join(f'{v:.3g}' for v in raw[empty])}); parked at the data mean and "
                 "covariance with weight ≈ 0. Try fewer components or another start."),
                 stacklevel=4)
+        if not self.warn_singular:
+            return
         if self.covariance_type in ("full", "tied"):
             smallest = np.linalg.eigvalsh(raw_cov if raw_cov.ndim == 3 else raw_cov[None]).min(-1)
         elif self.covariance_type == "diag":
@@ -589,6 +604,122 @@ class GaussianMixtureModel(LatentClassModel):
             warnings.simplefilter("ignore", ComponentCollapseWarning)
             return self.params_from_responsibilities(
                 data, self.initial_responsibilities(data, check_rng(rng)))
+
+
+@dataclass(frozen=True)
+class GMMPrior:
+    """A prior p(θ) for MAP-EM (EM for MAP, slides: "M步加一项 ln P(θ)"); means stay flat.
+
+    * weights: Dirichlet(π | α, …, α), ``weight_concentration`` α ≥ 1 (α = 1: flat);
+    * full / tied: Σ ~ inverse-Wishart(Ψ = ψ·I, ν), ``covariance_scale`` ψ > 0,
+      ``degrees_of_freedom`` ν > D − 1 (default D + 2);
+    * diag: every σ²_kd ~ inverse-gamma(ν/2, ψ/2) (the 1-D inverse-Wishart);
+    * spherical: σ²_k ~ inverse-gamma(νD/2, ψD/2).
+
+    The prior adds pseudo-observations: a component with no points keeps Σ ≈ ψ/(ν+D+1)·I
+    instead of collapsing, and π_k ≥ (α−1)/(N+K(α−1)).
+    """
+
+    weight_concentration: float = 1.0
+    covariance_scale: float = 1e-2
+    degrees_of_freedom: float | None = None
+
+    def __post_init__(self) -> None:
+        check_real(self.weight_concentration, "weight_concentration", low=1.0)
+        check_real(self.covariance_scale, "covariance_scale", low=0.0, low_open=True)
+        if self.degrees_of_freedom is not None:
+            check_real(self.degrees_of_freedom, "degrees_of_freedom", low=0.0, low_open=True)
+
+    def nu(self, d: int) -> float:
+        nu = float(d + 2) if self.degrees_of_freedom is None else float(self.degrees_of_freedom)
+        if nu <= d - 1:
+            raise ValueError(f"degrees_of_freedom must be > D − 1 = {d - 1}, got {nu}")
+        return nu
+
+
+def _log_multigamma(x: float, d: int) -> float:
+    return d * (d - 1) / 4 * math.log(math.pi) + sum(math.lgamma(x + (1 - j) / 2)
+                                                     for j in range(1, d + 1))
+
+
+class MAPGaussianMixtureModel(GaussianMixtureModel):
+    """EM for MAP (chapter ``06_gmm``): the objective is ln p(X|θ) + ln p(θ), θ ~ :class:`GMMPrior`.
+
+    The E step is unchanged; the M step maximises E_q[ln p(X,Z|θ)] + ln p(θ):
+
+        π_k = (N_k + α − 1) / (N + K(α − 1))
+        full:       Σ_k = (N_k S_k + ψI) / (N_k + ν + D + 1)
+        tied:       Σ = (Σ_k N_k S_k + ψI) / (N + ν + D + 1)
+        diag:       σ²_kd = (N_k s_kd + ψ) / (N_k + ν + 2)
+        spherical:  σ²_k = (N_k D s̄_k + ψD) / (N_k D + νD + 2)
+
+    (S_k the γ-weighted covariance, s̄_k the mean of its diagonal), plus ``reg_covar``·I
+    (default 0 here: the prior already keeps Σ positive definite). ``log_likelihood``,
+    ``lower_bound`` and the trace report the MAP objective: ln p(X|θ) + ln p(θ) and
+    L(q, θ) + ln p(θ); KL is unchanged.
+    """
+
+    objective_name = "ln p(X|θ) + ln p(θ)"
+    warn_singular = False  # the prior, not reg_covar, keeps Σ positive definite
+
+    def __init__(self, n_components: int, covariance_type: str = "full", *,
+                 prior: GMMPrior | None = None, reg_covar: float = 0.0,
+                 init_params: str = "kmeans", chunk_size: int = 4096) -> None:
+        super().__init__(n_components, covariance_type, reg_covar=reg_covar,
+                         init_params=init_params, chunk_size=chunk_size)
+        if prior is not None and not isinstance(prior, GMMPrior):
+            raise TypeError(f"prior must be a GMMPrior, got {type(prior).__name__}")
+        self.prior = GMMPrior() if prior is None else prior
+
+    def log_prior(self, params: GMMParams) -> float:
+        """ln p(θ) = ln Dir(π | α) + Σ ln p(Σ_k) (inverse-Wishart / inverse-gamma)."""
+        k, d = params.n_components, params.n_features
+        a, psi, nu = self.prior.weight_concentration, self.prior.covariance_scale, self.prior.nu(d)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(params.weights)
+        lp = math.lgamma(k * a) - k * math.lgamma(a) + (
+            float((a - 1) * log_w.sum()) if a != 1 else 0.0)
+        u = params.precisions_cholesky
+        if self.covariance_type in ("full", "tied"):
+            stack = u[None] if self.covariance_type == "tied" else u
+            log_det = -2 * np.log(np.diagonal(stack, axis1=1, axis2=2)).sum(1)  # ln|Σ|
+            trace_inv = (stack**2).sum((1, 2))  # tr(Σ⁻¹) = ‖U‖²
+            const = nu * d / 2 * math.log(psi) - nu * d / 2 * math.log(2) - _log_multigamma(
+                nu / 2, d)
+            lp += float(np.sum(const - (nu + d + 1) / 2 * log_det - psi / 2 * trace_inv))
+        else:
+            shape, scale = (nu / 2, psi / 2) if self.covariance_type == "diag" else (
+                nu * d / 2, psi * d / 2)
+            var = np.asarray(params.covariances)
+            lp += float(np.sum(shape * math.log(scale) - math.lgamma(shape)
+                               - (shape + 1) * np.log(var) - scale / var))
+        return lp
+
+    def evaluate(self, X: Any, params: GMMParams, posterior: np.ndarray | None = None
+                 ) -> Evaluation:
+        """As the MLE model's, with ln p(θ) added to ln p(X|θ) and to L(q, θ)."""
+        ev = super().evaluate(X, params, posterior)
+        lp = self.log_prior(params)
+        return Evaluation(ev.log_likelihood + lp, ev.posterior, ev.lower_bound + lp, ev.kl)
+
+    def _covariance_update(self, raw_cov: np.ndarray, nk: np.ndarray, d: int) -> np.ndarray:
+        psi, nu = self.prior.covariance_scale, self.prior.nu(d)
+        if self.covariance_type == "full":
+            scale = (nk + nu + d + 1)[:, None, None]
+            cov = (nk[:, None, None] * raw_cov + psi * np.eye(d)) / scale
+        elif self.covariance_type == "tied":
+            n = nk.sum()
+            cov = (n * raw_cov + psi * np.eye(d)) / (n + nu + d + 1)
+        elif self.covariance_type == "diag":
+            cov = (nk[:, None] * raw_cov + psi) / (nk + nu + 2)[:, None]
+        else:
+            cov = (nk * d * raw_cov + psi * d) / (nk * d + nu * d + 2)
+        return super()._covariance_update(cov, nk, d)
+
+    def _weight_update(self, nk: np.ndarray) -> np.ndarray:
+        a = self.prior.weight_concentration
+        w = nk + (a - 1)
+        return w / w.sum()
 
 
 def _q_dot(q: np.ndarray, lj: np.ndarray, masked: bool) -> float:
@@ -710,13 +841,15 @@ class GaussianMixture:
     initialisation (no ``n_init``); convergence is checked on ln p after each M step (one
     iteration earlier than scikit-learn); ``lower_bound_`` is L(q, θ)/N after the last M step
     (scikit-learn: ln p/N at the θ of the last E step); no final extra E step is needed.
+    ``prior=GMMPrior(...)`` fits by MAP-EM (:class:`MAPGaussianMixtureModel`); then the
+    trace and ``lower_bound_`` include ln p(θ), while ``score`` stays the mean ln p(x|θ).
     """
 
     def __init__(self, n_components: int = 1, *, covariance_type: str = "full",
                  tol: float = 1e-3, reg_covar: float = 1e-6, max_iter: int = 100,
                  init_params: str = "kmeans", weights_init: Any = None, means_init: Any = None,
                  precisions_init: Any = None, random_state: np.random.Generator | int | None = None,
-                 chunk_size: int = 4096) -> None:
+                 chunk_size: int = 4096, prior: GMMPrior | None = None) -> None:
         self.n_components = check_int(n_components, "n_components", low=1)
         self.covariance_type = _check_covariance_type(covariance_type)
         self.tol = check_real(tol, "tol", low=0.0)
@@ -729,8 +862,16 @@ class GaussianMixture:
         self.precisions_init = precisions_init
         self.random_state = random_state
         self.chunk_size = check_int(chunk_size, "chunk_size", low=1)
+        if prior is not None and not isinstance(prior, GMMPrior):
+            raise TypeError(f"prior must be a GMMPrior or None, got {type(prior).__name__}")
+        self.prior = prior
 
     def _model(self) -> GaussianMixtureModel:
+        if self.prior is not None:
+            return MAPGaussianMixtureModel(self.n_components, self.covariance_type,
+                                           prior=self.prior, reg_covar=self.reg_covar,
+                                           init_params=self.init_params,
+                                           chunk_size=self.chunk_size)
         return GaussianMixtureModel(self.n_components, self.covariance_type,
                                     reg_covar=self.reg_covar, init_params=self.init_params,
                                     chunk_size=self.chunk_size)

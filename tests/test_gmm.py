@@ -22,6 +22,8 @@ from emlib.gmm import (
     GaussianMixture,
     GaussianMixtureModel,
     GMMParams,
+    GMMPrior,
+    MAPGaussianMixtureModel,
     draw_gmm,
     gmm_stepper,
 )
@@ -394,3 +396,68 @@ def test_tol_none_runs_exactly_max_iter_even_after_convergence():
     assert converged.converged and converged.n_iter < 500
     exact = run(GaussianMixtureModel(2), X, p0, max_iter=converged.n_iter + 5, tol=None)
     assert exact.n_iter == converged.n_iter + 5 and not exact.converged
+
+
+# -- MAP-EM ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ctype", TYPES)
+def test_log_prior_matches_scipy(ctype):
+    from scipy.stats import dirichlet, invgamma, invwishart
+
+    prior = GMMPrior(weight_concentration=2.5, covariance_scale=0.3, degrees_of_freedom=4.5)
+    model = MAPGaussianMixtureModel(3, ctype, prior=prior)
+    X = blobs(9, n=200, d=3)
+    p = start(X, 3, ctype)
+    expected = dirichlet.logpdf(p.weights, np.full(3, 2.5))
+    if ctype == "full":
+        expected += sum(invwishart.logpdf(c, df=4.5, scale=0.3 * np.eye(3)) for c in p.covariances)
+    elif ctype == "tied":
+        expected += invwishart.logpdf(p.covariances, df=4.5, scale=0.3 * np.eye(3))
+    elif ctype == "diag":
+        expected += invgamma.logpdf(p.covariances, a=4.5 / 2, scale=0.3 / 2).sum()
+    else:
+        expected += invgamma.logpdf(p.covariances, a=4.5 * 3 / 2, scale=0.3 * 3 / 2).sum()
+    assert model.log_prior(p) == pytest.approx(expected, rel=1e-12)
+    ev, plain = model.evaluate(X, p), GaussianMixtureModel(3, ctype).evaluate(X, p)
+    assert ev.log_likelihood == pytest.approx(plain.log_likelihood + expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("ctype", TYPES)
+def test_map_m_step_maximises_bound_plus_log_prior_and_climbs(ctype):
+    X = blobs(10, n=150)
+    prior = GMMPrior(weight_concentration=3.0, covariance_scale=0.5)
+    model = MAPGaussianMixtureModel(3, ctype, prior=prior)
+    trace = run(model, X, start(X, 3, ctype), max_iter=15, tol=None)
+    lls = trace.column("log_likelihood")
+    assert np.all(np.diff(lls) >= -1e-9 * np.abs(lls).max())
+    for r in trace.records[1:]:
+        assert r.log_likelihood == pytest.approx(r.lower_bound + r.kl, abs=1e-8)
+    q = model.e_step(X, trace.params)
+    best = model.m_step(X, q)
+    top = model.lower_bound(X, q, best)  # L(q, θ) + ln p(θ)
+    rng = np.random.default_rng(1)
+    for _ in range(15):
+        w = best.weights * np.exp(rng.normal(0, 0.05, 3))
+        other = GMMParams(w / w.sum(), best.means + rng.normal(0, 0.03, best.means.shape),
+                          best.covariances * np.exp(rng.normal(0, 0.02)), ctype)
+        assert model.lower_bound(X, q, other) < top
+
+
+def test_map_prior_keeps_a_one_point_component_away_from_the_singularity():
+    X = faithful()
+    p0 = GMMParams([0.5, 0.45, 0.05], [[-1.0, -1.0], [1.0, 1.0], X[0]],
+                   [np.eye(2) * 0.3, np.eye(2) * 0.3, np.eye(2) * 1e-6])
+    prior = GMMPrior(covariance_scale=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ComponentCollapseWarning)
+        trace = run(MAPGaussianMixtureModel(3, prior=prior), X, p0, max_iter=30, tol=1e-8)
+    assert np.linalg.eigvalsh(trace.params.covariances).min() > 0.1 / (272 + 4 + 3)
+    g = GaussianMixture(2, prior=prior, random_state=0, tol=1e-8).fit(X)
+    log_prior = MAPGaussianMixtureModel(2, prior=prior).log_prior(g.params_)
+    assert g.trace_.records[-1].log_likelihood == pytest.approx(g.score(X) * len(X) + log_prior,
+                                                                rel=1e-12)
+    with pytest.raises(TypeError, match="prior"):
+        GaussianMixture(2, prior={"covariance_scale": 1.0})
+    with pytest.raises(ValueError, match="weight_concentration"):
+        GMMPrior(weight_concentration=0.5)
