@@ -37,7 +37,9 @@ __all__ = [
     "new_figure",
     "plot_bound_gap",
     "plot_covariance_ellipse",
+    "plot_topic_words",
     "plot_trace",
+    "plot_word_posteriors",
 ]
 
 #: Resolution of every course figure (≤ 100 keeps notebooks light).
@@ -177,3 +179,56 @@ def plot_covariance_ellipse(ax: Axes, mean: Any, cov: Any, n_std: float = 2.0,
                       angle=angle, **style)
     ax.add_patch(ellipse)
     return ellipse
+
+
+def plot_topic_words(ax: Axes, p_w_given_z: Any, vocabulary: Sequence[str], top: int = 12,
+                     title: str = "P(w|z): topic–word probabilities") -> list[int]:
+    """P(w|z) of K topics as grouped horizontal bars over a few words (chapter 08).
+
+    The words shown are the most probable ones of each topic in turn (up to ``top`` in
+    all), grouped by the topic that favours them; returns their indices.
+    """
+    phi = as_float_array(p_w_given_z, "p_w_given_z", ndim=2)
+    k, w = phi.shape
+    if len(vocabulary) != w:
+        raise ValueError(f"vocabulary has {len(vocabulary)} words, p_w_given_z has {w}")
+    order = np.argsort(-phi, axis=1, kind="stable")
+    chosen: list[int] = []
+    for rank in range(w):
+        for z in range(k):
+            if len(chosen) < min(top, w) and order[z, rank] not in chosen:
+                chosen.append(int(order[z, rank]))
+    chosen.sort(key=lambda j: (int(np.argmax(phi[:, j])), -float(phi[:, j].max())))
+    y = np.arange(len(chosen))[::-1]
+    height = 0.8 / k
+    for z, color in enumerate(component_colors(k)):
+        ax.barh(y + (k / 2 - z - 0.5) * height, phi[z, chosen], height=height, color=color,
+                label=f"z{z + 1}")
+    ax.set_yticks(y, [str(vocabulary[j]) for j in chosen])
+    ax.set_xlabel("P(w|z)")
+    ax.set_title(title)
+    ax.legend(frameon=False, loc="lower right")
+    return chosen
+
+
+def plot_word_posteriors(ax: Axes, posterior: Any | None, labels: Sequence[str],
+                         title: str = "E step: P(z|d,w)") -> None:
+    """A heat map of q(z|d,w) = P(z|d,w), one row per (document, word) pair (chapter 08).
+
+    ``posterior`` is an (n, K) array of rows summing to 1, or None before the first E step.
+    """
+    if posterior is None:
+        ax.text(0.5, 0.5, "q not defined yet:\npress E step", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title)
+        return
+    q = as_float_array(posterior, "posterior", ndim=2)
+    if q.shape[0] != len(labels):
+        raise ValueError(f"posterior has {q.shape[0]} rows but there are {len(labels)} labels")
+    ax.imshow(q, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_yticks(np.arange(len(labels)), list(labels), fontsize=7)
+    ax.set_xticks(np.arange(q.shape[1]), [f"z{z + 1}" for z in range(q.shape[1])])
+    ax.grid(False)
+    ax.set_title(title)
