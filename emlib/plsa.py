@@ -677,9 +677,11 @@ def plsa_stepper(counts: Any, vocabulary: Any, n_topics: int = 3, seed: int = 0,
     top = check_int(top, "top", low=1)
 
     def draw(ax, record) -> None:
-        ax.set_axis_off()
-        left = ax.inset_axes((0.0, 0.0, 0.55, 1.0))
-        right = ax.inset_axes((0.72, 0.0, 0.28, 1.0))
+        fig = ax.figure  # two panels in the one picture, placed by hand (fast to render)
+        fig.set_layout_engine("none")
+        ax.remove()
+        left = fig.add_axes((0.12, 0.14, 0.42, 0.76))
+        right = fig.add_axes((0.74, 0.14, 0.24, 0.76))
         plotting.plot_topic_words(left, record.params.p_w_given_z, vocabulary, top=top)
         if record.posterior is None:
             q = None
