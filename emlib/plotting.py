@@ -37,6 +37,7 @@ __all__ = [
     "new_figure",
     "plot_bound_gap",
     "plot_covariance_ellipse",
+    "plot_plsa_graphical_model",
     "plot_topic_words",
     "plot_trace",
     "plot_word_posteriors",
@@ -232,3 +233,33 @@ def plot_word_posteriors(ax: Axes, posterior: Any | None, labels: Sequence[str],
     ax.set_xticks(np.arange(q.shape[1]), [f"z{z + 1}" for z in range(q.shape[1])])
     ax.grid(False)
     ax.set_title(title)
+
+
+def plot_plsa_graphical_model(ax: Axes) -> None:
+    """The graphical model of PLSA (chapter 08): d → z → w inside the plates N_d and D.
+
+    Shaded nodes are observed (d, w), the white node z is hidden; the arrows carry
+    P(z|d) and P(w|z), the document node carries P(d).
+    """
+    from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
+
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 4.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    nodes = {"d": (1.5, 2.0, True), "z": (5.0, 2.0, False), "w": (8.3, 2.0, True)}
+    for name, (x, y, observed) in nodes.items():
+        ax.add_patch(Circle((x, y), 0.7, facecolor="#cccccc" if observed else "white",
+                            edgecolor="#333333", lw=1.5, zorder=2))
+        ax.text(x, y, name, ha="center", va="center", fontsize=14, zorder=3)
+    for (a, b), label in {("d", "z"): "P(z|d)", ("z", "w"): "P(w|z)"}.items():
+        (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
+        ax.add_patch(FancyArrowPatch((x0 + 0.72, y0), (x1 - 0.72, y1), arrowstyle="-|>",
+                                     mutation_scale=15, lw=1.5, color="#333333"))
+        ax.text((x0 + x1) / 2, y0 + 0.35, label, ha="center", fontsize=10)
+    ax.text(1.5, 0.9, "P(d)", ha="center", fontsize=10)
+    ax.add_patch(Rectangle((3.9, 0.6), 5.7, 2.8, fill=False, lw=1.2, edgecolor="#0072B2"))
+    ax.text(9.45, 0.75, "$N_d$", ha="right", fontsize=10, color="#0072B2")
+    ax.add_patch(Rectangle((0.4, 0.2), 9.5, 3.8, fill=False, lw=1.2, edgecolor="#D55E00"))
+    ax.text(9.8, 0.3, "D", ha="right", fontsize=10, color="#D55E00")
+    ax.set_title("PLSA: d and w observed, the topic z hidden")
