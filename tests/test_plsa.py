@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.decomposition import NMF
 
-from emlib.em import LatentClassModel, Stepper, StepOrderError, run
+from emlib.em import LatentClassModel, StepOrderError, Stepper, run
 from emlib.plsa import (
     PLSA,
     TOY_CORPUS,
