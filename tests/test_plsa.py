@@ -330,8 +330,6 @@ def test_stepper_widget_clicks_update_label_pictures_and_numbers():
     w = plsa_stepper(counts, vocabulary, n_topics=3, seed=7)
     assert "PLSAModel" in repr(w) and "half-step 0 of 0" in repr(w)
     picture0, label0 = w.picture.value, w.label.value
-    w.buttons["M step"].click()
-    assert "E step first" in w.message.value or "before any E step" in w.message.value
     w.buttons["E step"].click()
     assert w.shown.step == "E" and w.picture.value != picture0 and w.label.value != label0
     w.buttons["M step"].click()
@@ -340,9 +338,7 @@ def test_stepper_widget_clicks_update_label_pictures_and_numbers():
     w.buttons["Run"].click()
     assert w.stepper.trace.converged
     w.slider.value = 1
-    assert w.shown.step == "E"
-    w.buttons["Reset"].click()
-    assert len(w.stepper) == 1 and w.shown.step == "init"
+    assert w.shown.step == "E" and "half-step 1 of" in repr(w)
 
 
 def test_stepper_widget_rejects_mismatched_vocabulary():
