@@ -265,12 +265,29 @@ class PLSAPosterior:
         """Σ n(d,w) Σ_z q(z|d,w) ln(P(z|d) P(w|z)) at the θ of ``other`` (this q's counts
         against the other θ's logarithms): ⟨N(d,z), ln P(z|d)⟩ + ⟨N(z,w), ln P(w|z)⟩.
         −∞ if q puts mass where that θ has a zero."""
-        theta, phi = other.params.p_z_given_d, other.params.p_w_given_z
-        if other is not self and (np.any(self.doc_topic[theta == 0] > 0)
-                                  or np.any(self.topic_word[phi == 0] > 0)):
+        if other is self:
+            return self._own_expected_log_joint
+        if (np.any(self.doc_topic.ravel()[other.zeros_p_z_given_d] > 0)
+                or np.any(self.topic_word.ravel()[other.zeros_p_w_given_z] > 0)):
             return -np.inf
         return float(np.sum(self.doc_topic * other.safe_log_p_z_given_d)
                      + np.sum(self.topic_word * other.safe_log_p_w_given_z))
+
+    @cached_property
+    def _own_expected_log_joint(self) -> float:
+        # N(d,z) > 0 only where P(z|d) > 0 (N is P(z|d) times a sum), so no −∞ here
+        return float(np.sum(self.doc_topic * self.safe_log_p_z_given_d)
+                     + np.sum(self.topic_word * self.safe_log_p_w_given_z))
+
+    @cached_property
+    def zeros_p_z_given_d(self) -> np.ndarray:
+        """Flat indices where P(z|d) = 0 (usually none or few)."""
+        return np.flatnonzero(self.params.p_z_given_d == 0)
+
+    @cached_property
+    def zeros_p_w_given_z(self) -> np.ndarray:
+        """Flat indices where P(w|z) = 0."""
+        return np.flatnonzero(self.params.p_w_given_z == 0)
 
     @cached_property
     def entropy(self) -> float:
