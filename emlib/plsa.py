@@ -411,49 +411,48 @@ class PLSAModel(LatentClassModel):
         cache = self._cache
         if cache is not None and cache[0] is X and cache[1] is params:
             return cache[2], cache[3]
-        theta_t = np.ascontiguousarray(params.p_z_given_d.T)  # (K, D)
-        phi = params.p_w_given_z                               # (K, W)
+        theta = np.ascontiguousarray(params.p_z_given_d)      # (D, K)
+        phi_t = np.ascontiguousarray(params.p_w_given_z.T)   # (W, K)
         if self.beta != 1.0:
-            theta_t, phi = theta_t ** self.beta, phi ** self.beta
-        K = theta_t.shape[0]
+            theta, phi_t = theta ** self.beta, phi_t ** self.beta
+        K = theta.shape[1]
         count = X.count
         # Two sweeps over the pairs: in document order (the denominators, and the sums over
         # words) and in word order (the sums over documents). Each sweep runs in blocks of
-        # about CHUNK_VALUES / K pairs, so that its (K, block) gathers stay in the CPU cache:
-        # a Python loop over ~nnz·K/2¹⁶ blocks, never over documents or words. np.take keeps
-        # the gathers C-contiguous (``phi[:, idx]`` would not, and the grouped sums along
-        # axis 1 would then run 4× slower).
+        # about CHUNK_VALUES / K pairs, so that its (block, K) gathers stay in the CPU cache:
+        # a Python loop over ~nnz·K/2¹⁶ blocks, never over documents or words. Rows of K
+        # contiguous values make the gathers (np.take along axis 0) fast.
         doc_blocks, word_blocks = self._plan(X, K)
         den = np.empty(X.nnz)
-        doc_sums = np.empty((K, X.n_docs))          # Σ_w R(d,w) P(w|z)^β
+        doc_sums = np.empty((X.n_docs, K))          # Σ_w R(d,w) P(w|z)^β
         for a, b in doc_blocks:                     # pairs in document order
             lo, hi = X.doc_starts[a], (X.doc_starts[b] if b < X.n_docs else X.nnz)
-            by_doc = np.repeat(theta_t[:, a:b], X.doc_sizes[a:b], axis=1)  # P(z|d_i)^β
-            by_word = np.take(phi, X.word[lo:hi], axis=1)                  # P(w_i|z)^β
-            block_den = np.einsum("kn,kn->n", by_doc, by_word)
+            by_doc = np.repeat(theta[a:b], X.doc_sizes[a:b], axis=0)    # P(z|d_i)^β
+            by_word = np.take(phi_t, X.word[lo:hi], axis=0)             # P(w_i|z)^β
+            block_den = np.einsum("nk,nk->n", by_doc, by_word)
             den[lo:hi] = block_den
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = count[lo:hi] / block_den                            # R(d,w)
+                ratio = count[lo:hi] / block_den                         # R(d,w)
             if not np.all(block_den > 0):
                 ratio[block_den <= 0] = 0.0
-            by_word *= ratio
-            doc_sums[:, a:b] = np.add.reduceat(by_word, X.doc_starts[a:b] - lo, axis=1)
+            by_word *= ratio[:, None]
+            doc_sums[a:b] = np.add.reduceat(by_word, X.doc_starts[a:b] - lo, axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(den > 0, count / den, 0.0)[X.word_order]   # R in word order
         n_present = X.word_starts.size
-        word_sums = np.empty((K, n_present))        # Σ_d R(d,w) P(z|d)^β
+        word_sums = np.empty((n_present, K))        # Σ_d R(d,w) P(z|d)^β
         for a, b in word_blocks:                    # pairs in word order
             lo, hi = X.word_starts[a], (X.word_starts[b] if b < n_present else X.nnz)
-            by_doc = np.take(theta_t, X.doc_by_word[lo:hi], axis=1)       # P(z|d_i)^β
-            by_doc *= ratio[lo:hi]
-            word_sums[:, a:b] = np.add.reduceat(by_doc, X.word_starts[a:b] - lo, axis=1)
+            by_doc = np.take(theta, X.doc_by_word[lo:hi], axis=0)      # P(z|d_i)^β
+            by_doc *= ratio[lo:hi, None]
+            word_sums[a:b] = np.add.reduceat(by_doc, X.word_starts[a:b] - lo, axis=0)
         if n_present == X.n_words:
-            topic_word = phi * word_sums
+            topic_word = (phi_t * word_sums).T
         else:
-            topic_word = np.zeros_like(phi)
-            topic_word[:, X.present_words] = phi[:, X.present_words] * word_sums
-        doc_topic = (theta_t * doc_sums).T
-        doc_topic = np.ascontiguousarray(doc_topic)
+            topic_word = np.zeros((K, X.n_words))
+            topic_word[:, X.present_words] = (phi_t[X.present_words] * word_sums).T
+        topic_word = np.ascontiguousarray(topic_word)
+        doc_topic = theta * doc_sums
         doc_topic[doc_topic < NEGLIGIBLE_COUNT] = 0.0
         topic_word[topic_word < NEGLIGIBLE_COUNT] = 0.0
         log_den = _weighted_log_sum(X.count, den)
