@@ -29,7 +29,9 @@ M step are fused in one pass at fixed θ: with R(d,w) = n(d,w) / Σ_z P(z|d) P(w
     N(z,w) = Σ_d n(d,w) q(z|d,w) = P(w|z) Σ_d R(d,w) P(z|d)
 
 computed by two grouped sums (``np.add.reduceat`` over the pairs sorted by document and by
-word) of (K, nnz) gathers; the (nnz, K) table q is only formed when someone asks for it.
+word) of gathered (pairs × K) rows, in cache-sized blocks: O(nnz·K) time per iteration and
+no (nnz, K) array at all; the table q is only formed when someone asks for it. Entries of
+N below :data:`NEGLIGIBLE_COUNT` are set to 0 (no subnormal numbers, which are slow).
 """
 
 from __future__ import annotations
