@@ -19,11 +19,12 @@ from matplotlib.figure import Figure
 
 from . import plotting
 from .ball import ridge_figure
-from .em import Stepper
+from .em import Stepper, run
 from .mixtures import BinomialMixture, BinomialMixtureParams
+from .plsa import PLSAModel, toy_counts
 
 __all__ = ["FIGURES", "coin_stepper_mid_run", "em_effect", "gmm_old_faithful", "main",
-           "write_figures"]
+           "plsa_toy_topics", "write_figures"]
 
 #: The coin data of chapter 00: heads in 5 sets of 10 tosses (Do & Batzoglou 2008).
 COIN_HEADS = np.array([5, 9, 8, 4, 7])
@@ -105,12 +106,33 @@ def gmm_old_faithful() -> Figure:
     return fig
 
 
+def plsa_toy_topics() -> Figure:
+    """Chapter 08: PLSA's topics on the twelve toy documents, and P(z|d,w) of their words.
+
+    EM to convergence from the widget's start (seed 7): the three themes, and the word
+    "star" assigned to space in d0 and to football in d8.
+    """
+    counts, vocabulary, _ = toy_counts()
+    trace = run(PLSAModel(3), counts, max_iter=300, tol=1e-9, rng=7)
+    X = PLSAModel(3).validate_data(counts)
+    rows = np.flatnonzero(np.isin(X.doc, [0, 8]))
+    q = np.asarray(trace.posterior)[rows]
+    labels = [f"d{X.doc[i]}: {vocabulary[X.word[i]]}" for i in rows]
+    fig, (left, right) = plotting.new_figure("wide", ncols=2,
+                                             gridspec_kw={"width_ratios": [1.7, 1.0]})
+    plotting.plot_topic_words(left, trace.params.p_w_given_z, vocabulary, top=12,
+                              title=f"P(w|z) after {trace.n_iter} EM iterations")
+    plotting.plot_word_posteriors(right, q, labels, title="P(z|d,w) in d0 and d8")
+    return fig
+
+
 #: Every figure the command writes: name -> function returning the figure.
 FIGURES: dict[str, Callable[[], Figure]] = {
     "coin_stepper": coin_stepper_mid_run,
     "ball_ridge": ridge_figure,
     "em_effect": em_effect,
     "gmm_old_faithful": gmm_old_faithful,
+    "plsa_toy_topics": plsa_toy_topics,
 }
 
 

@@ -50,6 +50,7 @@ import numpy as np
 
 from ._validation import as_float_array, check_int, check_real
 from .em import Evaluation, LatentClassModel, Trace, check_rng, run
+from .kmeans import KMeans, kmeans_plusplus_indices
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -589,7 +590,7 @@ class GaussianMixtureModel(LatentClassModel):
         if self.init_method == "kmeans":
             resp[np.arange(n), _kmeans_labels(data, k, rng)] = 1.0
         elif self.init_method == "k-means++":
-            resp[_kmeans_plusplus(data, k, rng), np.arange(k)] = 1.0
+            resp[kmeans_plusplus_indices(data.X, k, rng), np.arange(k)] = 1.0
         elif self.init_method == "random":
             resp = rng.uniform(size=(n, k))
             resp /= resp.sum(axis=1, keepdims=True)
@@ -730,50 +731,9 @@ def _q_dot(q: np.ndarray, lj: np.ndarray, masked: bool) -> float:
     return float(np.vdot(q, lj))
 
 
-def _sq_dist_chunks(data: GMMData, centers: np.ndarray, chunk: int = 65536) -> np.ndarray:
-    """(n, K) squared distances of the centred rows to centred ``centers``, by chunks."""
-    out = np.empty((len(data), len(centers)))
-    cc = (centers**2).sum(1)
-    for start in range(0, len(data), chunk):
-        y = data.X[start:start + chunk] - data.center
-        out[start:start + chunk] = np.maximum((y**2).sum(1)[:, None] - 2 * y @ centers.T + cc,
-                                              0.0)
-    return out
-
-
-def _kmeans_plusplus(data: GMMData, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Indices of k seeds by k-means++ (D² sampling: P(x) ∝ distance² to the nearest seed)."""
-    n = len(data)
-    idx = [int(rng.integers(n))]
-    closest = _sq_dist_chunks(data, data.X[idx] - data.center)[:, 0]
-    for _ in range(1, k):
-        total = closest.sum()
-        if total <= 0:  # fewer distinct points than k: any unused index
-            unused = np.setdiff1d(np.arange(n), idx)
-            new = int(rng.choice(unused))
-        else:
-            new = int(rng.choice(n, p=closest / total))
-        idx.append(new)
-        closest = np.minimum(closest, _sq_dist_chunks(data, data.X[[new]] - data.center)[:, 0])
-    return np.array(idx)
-
-
-def _kmeans_labels(data: GMMData, k: int, rng: np.random.Generator,
-                   max_iter: int = 100) -> np.ndarray:
+def _kmeans_labels(data: GMMData, k: int, rng: np.random.Generator) -> np.ndarray:
     """Lloyd's k-Means (hard EM, chapter 05) from k-means++ seeds: the label of each row."""
-    centers = data.X[_kmeans_plusplus(data, k, rng)] - data.center
-    labels = None
-    for _ in range(max_iter):
-        new = _sq_dist_chunks(data, centers).argmin(1)
-        if labels is not None and np.array_equal(new, labels):
-            break
-        labels = new
-        counts = np.bincount(labels, minlength=k)
-        sums = np.stack([np.bincount(labels, weights=data.X[:, j] - data.center[j],
-                                     minlength=k) for j in range(data.n_features)], axis=1)
-        keep = counts > 0  # an empty cluster keeps its centre
-        centers[keep] = sums[keep] / counts[keep, None]
-    return labels
+    return KMeans(k, init="k-means++", tol=0.0, max_iter=100, random_state=rng).fit(data.X).labels_
 
 
 # -- the estimator ----------------------------------------------------------------------------

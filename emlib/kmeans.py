@@ -59,6 +59,7 @@ __all__ = [
     "distortion",
     "kdtree_filter",
     "kmeans_plusplus",
+    "kmeans_plusplus_indices",
     "kmeans_plusplus_steps",
     "nearest_centers",
     "random_init",
@@ -252,7 +253,7 @@ class PlusPlusStep:
 
 
 def _plusplus(X: np.ndarray, k: int, rng: np.random.Generator,
-              keep_steps: bool) -> tuple[np.ndarray, list[PlusPlusStep]]:
+              keep_steps: bool) -> tuple[np.ndarray, list[PlusPlusStep], np.ndarray]:
     n = len(X)
     first = int(rng.integers(n))
     chosen = [first]
@@ -275,7 +276,7 @@ def _plusplus(X: np.ndarray, k: int, rng: np.random.Generator,
         if keep_steps:
             steps.append(PlusPlusStep(index, X[chosen].copy(), d2.copy(), probabilities))
         np.minimum(d2, _row_distances(X, X[index]) ** 2, out=d2)
-    return X[chosen].copy(), steps
+    return X[chosen].copy(), steps, np.array(chosen)
 
 
 def kmeans_plusplus(X: Any, n_clusters: int, rng: np.random.Generator | int | None = None
@@ -289,6 +290,18 @@ def kmeans_plusplus(X: Any, n_clusters: int, rng: np.random.Generator | int | No
     X = _check_X(X)
     k = _check_n_clusters(n_clusters, len(X))
     return _plusplus(X, k, check_rng(rng), keep_steps=False)[0]
+
+
+def kmeans_plusplus_indices(X: Any, n_clusters: int,
+                            rng: np.random.Generator | int | None = None) -> np.ndarray:
+    """The row numbers of the K points that :func:`kmeans_plusplus` picks as centres.
+
+    Same D² draws (P(x) ∝ D(x)²) and same random numbers; chapter 06 seeds a Gaussian
+    mixture's components with them.
+    """
+    X = _check_X(X)
+    k = _check_n_clusters(n_clusters, len(X))
+    return _plusplus(X, k, check_rng(rng), keep_steps=False)[2]
 
 
 def kmeans_plusplus_steps(X: Any, n_clusters: int, rng: np.random.Generator | int | None = None

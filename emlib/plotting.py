@@ -39,7 +39,10 @@ __all__ = [
     "plot_bound_gap",
     "plot_covariance_ellipse",
     "plot_em_effect",
+    "plot_plsa_graphical_model",
+    "plot_topic_words",
     "plot_trace",
+    "plot_word_posteriors",
 ]
 
 #: Resolution of every course figure (≤ 100 keeps notebooks light).
@@ -237,3 +240,86 @@ def plot_em_effect(ax: Axes, grid: Any, log_likelihood: Any,
     ax.set_xlabel(parameter_name)
     ax.set_ylabel("ln p(X|θ),  L(q,θ)")
     ax.legend(loc="lower right", frameon=False, fontsize=7)
+
+
+def plot_topic_words(ax: Axes, p_w_given_z: Any, vocabulary: Sequence[str], top: int = 12,
+                     title: str = "P(w|z): topic–word probabilities") -> list[int]:
+    """P(w|z) of K topics as grouped horizontal bars over a few words (chapter 08).
+
+    The words shown are the most probable ones of each topic in turn (up to ``top`` in
+    all), grouped by the topic that favours them; returns their indices.
+    """
+    phi = as_float_array(p_w_given_z, "p_w_given_z", ndim=2)
+    k, w = phi.shape
+    if len(vocabulary) != w:
+        raise ValueError(f"vocabulary has {len(vocabulary)} words, p_w_given_z has {w}")
+    order = np.argsort(-phi, axis=1, kind="stable")
+    chosen: list[int] = []
+    for rank in range(w):
+        for z in range(k):
+            if len(chosen) < min(top, w) and order[z, rank] not in chosen:
+                chosen.append(int(order[z, rank]))
+    chosen.sort(key=lambda j: (int(np.argmax(phi[:, j])), -float(phi[:, j].max())))
+    y = np.arange(len(chosen))[::-1]
+    height = 0.8 / k
+    for z, color in enumerate(component_colors(k)):
+        ax.barh(y + (k / 2 - z - 0.5) * height, phi[z, chosen], height=height, color=color,
+                label=f"z{z + 1}")
+    ax.set_yticks(y, [str(vocabulary[j]) for j in chosen])
+    ax.set_xlabel("P(w|z)")
+    ax.set_title(title)
+    ax.legend(frameon=False, loc="lower right")
+    return chosen
+
+
+def plot_word_posteriors(ax: Axes, posterior: Any | None, labels: Sequence[str],
+                         title: str = "E step: P(z|d,w)") -> None:
+    """A heat map of q(z|d,w) = P(z|d,w), one row per (document, word) pair (chapter 08).
+
+    ``posterior`` is an (n, K) array of rows summing to 1, or None before the first E step.
+    """
+    if posterior is None:
+        ax.text(0.5, 0.5, "q not defined yet:\npress E step", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title)
+        return
+    q = as_float_array(posterior, "posterior", ndim=2)
+    if q.shape[0] != len(labels):
+        raise ValueError(f"posterior has {q.shape[0]} rows but there are {len(labels)} labels")
+    ax.imshow(q, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_yticks(np.arange(len(labels)), list(labels), fontsize=7)
+    ax.set_xticks(np.arange(q.shape[1]), [f"z{z + 1}" for z in range(q.shape[1])])
+    ax.grid(False)
+    ax.set_title(title)
+
+
+def plot_plsa_graphical_model(ax: Axes) -> None:
+    """The graphical model of PLSA (chapter 08): d → z → w inside the plates N_d and D.
+
+    Shaded nodes are observed (d, w), the white node z is hidden; the arrows carry
+    P(z|d) and P(w|z), the document node carries P(d).
+    """
+    from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
+
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 4.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    nodes = {"d": (1.5, 2.0, True), "z": (5.0, 2.0, False), "w": (8.3, 2.0, True)}
+    for name, (x, y, observed) in nodes.items():
+        ax.add_patch(Circle((x, y), 0.7, facecolor="#cccccc" if observed else "white",
+                            edgecolor="#333333", lw=1.5, zorder=2))
+        ax.text(x, y, name, ha="center", va="center", fontsize=14, zorder=3)
+    for (a, b), label in {("d", "z"): "P(z|d)", ("z", "w"): "P(w|z)"}.items():
+        (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
+        ax.add_patch(FancyArrowPatch((x0 + 0.72, y0), (x1 - 0.72, y1), arrowstyle="-|>",
+                                     mutation_scale=15, lw=1.5, color="#333333"))
+        ax.text((x0 + x1) / 2, y0 + 0.35, label, ha="center", fontsize=10)
+    ax.text(1.5, 0.9, "P(d)", ha="center", fontsize=10)
+    ax.add_patch(Rectangle((3.9, 0.6), 5.7, 2.8, fill=False, lw=1.2, edgecolor="#0072B2"))
+    ax.text(9.45, 0.75, "$N_d$", ha="right", fontsize=10, color="#0072B2")
+    ax.add_patch(Rectangle((0.4, 0.2), 9.5, 3.8, fill=False, lw=1.2, edgecolor="#D55E00"))
+    ax.text(9.8, 0.3, "D", ha="right", fontsize=10, color="#D55E00")
+    ax.set_title("PLSA: d and w observed, the topic z hidden")

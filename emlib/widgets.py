@@ -128,7 +128,8 @@ class StepperWidget(CourseWidget):
         self.slider = widgets.IntSlider(value=0, min=0, max=0, description="half-step",
                                         continuous_update=False,
                                         layout=widgets.Layout(width="420px"))
-        self.slider.observe(lambda change: self._show(change["new"]), names="value")
+        self._moving_slider = False
+        self.slider.observe(self._on_slider, names="value")
         self.label = widgets.HTML()
         self.message = widgets.HTML()
         self.picture = _image(picture_size)
@@ -155,11 +156,17 @@ class StepperWidget(CourseWidget):
         except StepOrderError as error:
             self.message.value = f"<b style='color:#D55E00'>{error}</b>"
         last = len(self.stepper) - 1
-        self.slider.max = last
-        if self.slider.value == last:
-            self._show(last)  # same position, new content (e.g. after Reset or Undo)
-        else:
-            self.slider.value = last  # the observer redraws
+        self._moving_slider = True  # one redraw below, not one per slider change
+        try:
+            self.slider.max = last
+            self.slider.value = last
+        finally:
+            self._moving_slider = False
+        self._show(last)
+
+    def _on_slider(self, change: dict[str, Any]) -> None:
+        if not self._moving_slider:  # a learner scrubbing through the trace
+            self._show(change["new"])
 
     def _show(self, index: int) -> None:
         records = self.stepper.trace.records

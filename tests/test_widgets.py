@@ -164,3 +164,17 @@ def test_kl_widget_shows_asymmetry_zero_and_infinity():
     assert w.kl_pq == pytest.approx(0.0, abs=1e-12)
     w.q_sliders[0].value = 0.0
     assert w.kl_pq == np.inf and np.isfinite(w.kl_qp) and "inf" in w.label.value
+
+
+def test_each_click_redraws_once():
+    w = make_widget()
+    drawn = []
+    original = w.draw
+    w.draw = lambda ax, record: (drawn.append(record.step), original(ax, record))
+    for name in ["E step", "M step", "Undo", "Reset", "E+M"]:
+        drawn.clear()
+        w.buttons[name].click()
+        assert len(drawn) == 1, (name, drawn)
+    drawn.clear()
+    w.slider.value = 1
+    assert drawn == ["E"]

@@ -53,12 +53,28 @@ def stable_widget_ids(nb: nbformat.NotebookNode, salt: str) -> nbformat.Notebook
     return nbformat.from_dict(json.loads(text))
 
 
+def coalesce_streams(nb: nbformat.NotebookNode) -> None:
+    """Join consecutive stdout (or stderr) outputs of a cell into one, as nbval compares
+    them: how the kernel happened to split a stream must not change the stored file."""
+    for cell in nb.cells:
+        merged: list = []
+        for output in cell.get("outputs", []):
+            if (output.output_type == "stream" and merged
+                    and merged[-1].output_type == "stream" and merged[-1].name == output.name):
+                merged[-1].text += output.text
+            else:
+                merged.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = merged
+
+
 def execute(notebook: Path) -> float:
     """Build, execute and save one notebook; returns the seconds it took."""
     start = time.perf_counter()
     nb = build(notebook)
     NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    coalesce_streams(nb)
     nb = stable_widget_ids(nb, notebook.name)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nbformat.validate(nb)
