@@ -17,6 +17,7 @@ from emlib.em import run
 from emlib.gmm import GaussianMixtureModel
 from emlib.kmeans import KMeansModel
 from emlib.mixtures import BinomialMixture
+from emlib.plsa import PLSAModel
 from emlib.theory import GaussianMixture1D, OneMeanMixture
 from emlib.variants import (
     FeaturizedMixture,
@@ -76,6 +77,8 @@ MODELS = {
                             line_data),
     "featurized": (lambda: FeaturizedMixture(2, FEATURES, l2=0.5, max_inner=30), count_data),
     "ball-three-pegs": (ThreePegModel, cup_data),
+    "plsa": (lambda: PLSAModel(2), count_data),
+    "plsa-tempered": (lambda: PLSAModel(3, beta=0.8), count_data),
     "kmeans (hard EM, −J)": (lambda: KMeansModel(3), plane_data),
     "gmm-full": (lambda: GaussianMixtureModel(2, "full", init_params="random"), plane_data),
     "gmm-diag": (lambda: GaussianMixtureModel(3, "diag", init_params="random"), plane_data),
