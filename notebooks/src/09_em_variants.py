@@ -325,9 +325,10 @@ plt.show()
 
 # %% [markdown]
 # Online EM is close to the batch answer after less than one pass over the data; batch EM
-# needs several full passes to get there, then overtakes it (the noise of the mini-batches
-# leaves online EM wobbling at the scale of η_t). A smaller α keeps larger steps: faster at
-# first, noisier at the end.
+# needs a few full passes to get as close. Later, batch EM keeps improving steadily while
+# online EM wobbles: the noise of the mini-batches moves θ at the scale of η_t. A smaller α
+# keeps larger steps, hence more wobble (α = 0.6 here ends further from the batch answer
+# than α = 0.9).
 #
 # Feed batches by hand (20 samples each, α = 0.6); the dashed curve is the batch-EM fit:
 
