@@ -90,3 +90,15 @@ def chromium_page() -> Iterator[object]:
             yield context.pages[0] if context.pages else context.new_page()
         finally:
             context.close()
+
+
+@contextlib.contextmanager
+def chapter_page(notebook: str) -> Iterator[object]:
+    """A Chromium page showing ``notebooks/<notebook>`` served by Voila (60 s expectations)."""
+    require_browser()
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    with voila_server(notebook) as url, chromium_page() as page:
+        page.goto(url)
+        yield page

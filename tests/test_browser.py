@@ -8,24 +8,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import chromium_page, require_browser, voila_server
+from browser_support import chapter_page
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def welcome_url():
-    require_browser()
-    with voila_server("00_welcome.ipynb") as url:
-        yield url
-
-
-def test_coin_stepper_answers_e_and_m_clicks(welcome_url, tmp_path):
+def test_coin_stepper_answers_e_and_m_clicks(tmp_path):
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=60_000)
-    with chromium_page() as page:
-        page.goto(welcome_url)
+    with chapter_page("00_welcome.ipynb") as page:
         e_button = page.get_by_role("button", name="E step")
         expect(e_button).to_be_visible()  # widgets rendered: the kernel ran the chapter
         label = page.locator(".widget-html").filter(has_text="iteration").first

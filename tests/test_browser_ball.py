@@ -9,24 +9,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import chromium_page, require_browser, voila_server
+from browser_support import chapter_page
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def ball_url():
-    require_browser()
-    with voila_server("04_ball_em.ipynb") as url:
-        yield url
-
-
-def test_ball_stepper_answers_e_and_m_clicks(ball_url, tmp_path):
+def test_ball_stepper_answers_e_and_m_clicks(tmp_path):
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=60_000)
-    with chromium_page() as page:
-        page.goto(ball_url)
+    with chapter_page("04_ball_em.ipynb") as page:
         # the ball widget is the chapter's first stepper; the coins' comes later
         e_button = page.get_by_role("button", name="E step").first
         expect(e_button).to_be_visible()  # widgets rendered: the kernel ran the chapter

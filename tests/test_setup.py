@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -52,3 +55,12 @@ def test_pyproject_declares_the_package_and_test_extra():
         assert tool in extra or tool == "voila"  # voila comes with the course extra
     assert "voila" in " ".join(project["project"]["optional-dependencies"]["course"])
     assert "--nbval" in project["tool"]["pytest"]["ini_options"]["addopts"]
+
+
+def test_code_passes_the_linter():
+    """ruff (configured in pyproject.toml) finds nothing in the library, tests and notebooks."""
+    ruff = Path(sys.executable).with_name("ruff")
+    if not ruff.exists():
+        pytest.skip("ruff is not installed next to this Python")
+    result = subprocess.run([str(ruff), "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]

@@ -28,7 +28,6 @@ from emlib import plotting
 from emlib.ball import (
     CUPS,
     PATH_CUP,
-    PATH_NAMES,
     ThreePegModel,
     ThreePegParams,
     ball_stepper,

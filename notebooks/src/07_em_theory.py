@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from emlib import plotting
-from emlib.em import Stepper, run
+from emlib.em import run
 from emlib.figures import em_effect
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
 from emlib.prereq import entropy, jensen_gap
