@@ -10,8 +10,9 @@ import pytest
 
 import emlib
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(emlib.__path__)
-                 if not m.name.startswith("_"))
+MODULES = sorted(m.name.removeprefix("emlib.")
+                 for m in pkgutil.walk_packages(emlib.__path__, prefix="emlib.")
+                 if not m.name.rsplit(".", 1)[-1].startswith("_"))
 
 
 @pytest.mark.parametrize("name", MODULES)
