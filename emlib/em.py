@@ -230,9 +230,14 @@ class Record:
     params: Params | None = None
     posterior: Posterior | None = None
 
-    def summary(self) -> str:
-        """One line with the record's numbers, as the widgets' label shows them."""
-        head = f"{self.step} (iteration {self.iteration}): ln p = {_fmt(self.log_likelihood)}"
+    def summary(self, objective: str = "ln p") -> str:
+        """One line with the record's numbers, as the widgets' label shows them.
+
+        ``objective`` names the first number (a MAP model's label says
+        "ln p(X|θ) + ln p(θ) = …", since that is what its ``log_likelihood`` holds).
+        """
+        head = (f"{self.step} (iteration {self.iteration}): {objective} = "
+                f"{_fmt(self.log_likelihood)}")
         if self.lower_bound is None:
             return head + ", L = –, KL = –"
         return head + f", L = {_fmt(self.lower_bound)}, KL = {_fmt(self.kl)}"

@@ -181,12 +181,19 @@ class StepperWidget(CourseWidget):
         self.trace_picture.value = plotting.figure_to_png(fig)
         # the label changes last: whoever sees the new numbers also sees the new pictures
         self.shown = shown
-        self.label.value = f"<code>{shown.summary()}</code>"
+        self.label.value = f"<code>{shown.summary(self.objective)}</code>"
 
     # -- text ---------------------------------------------------------------------------
     def summary(self) -> str:
         return (f"{type(self.stepper.model).__name__}, showing half-step "
-                f"{self.slider.value} of {len(self.stepper) - 1}: {self.shown.summary()}")
+                f"{self.slider.value} of {len(self.stepper) - 1}: "
+                f"{self.shown.summary(self.objective)}")
+
+    @property
+    def objective(self) -> str:
+        """The name of what the model climbs: "ln p" for a likelihood, else its own name."""
+        name = self.stepper.model.objective_name
+        return "ln p" if name == EMModel.objective_name else name
 
 
 class BayesWidget(CourseWidget):
