@@ -11,8 +11,7 @@ from toy_models import TwoGaussians1D
 from emlib.em import EMModel, LatentClassModel, Record, StepOrderError, Stepper, run
 from emlib.mixtures import BinomialMixture
 
-settings.register_profile("course", deadline=None, max_examples=40)
-settings.load_profile("course")
+PROPERTY = settings(max_examples=40, deadline=None)
 
 
 def mixture_data(seed: int, n: int = 60) -> np.ndarray:
@@ -49,6 +48,7 @@ def assert_em_laws(records: list[Record]) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
+@PROPERTY
 @given(seed=st.integers(0, 10_000), iters=st.integers(1, 30))
 def test_run_obeys_the_em_laws(name, seed, iters):
     make, data = MODELS[name]
@@ -58,6 +58,7 @@ def test_run_obeys_the_em_laws(name, seed, iters):
     assert_em_laws(trace.records)
 
 
+@PROPERTY
 @given(seed=st.integers(0, 10_000))
 def test_decomposition_holds_for_any_q_not_only_the_posterior(seed):
     """ln p(X|θ) = L(q, θ) + KL(q‖p) for an arbitrary q: the identity behind chapter 07."""
@@ -180,6 +181,7 @@ def test_stepper_run_converges_like_run():
     assert s.record.log_likelihood == pytest.approx(reference.records[-1].log_likelihood)
 
 
+@PROPERTY
 @given(seed=st.integers(0, 1000),
        clicks=st.lists(st.sampled_from(["e", "m", "iterate", "undo", "reset"]), max_size=25))
 def test_any_click_order_is_legal_and_undo_restores_exactly(seed, clicks):
