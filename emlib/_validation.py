@@ -14,6 +14,7 @@ import numpy as np
 __all__ = [
     "as_float_array",
     "check_distribution",
+    "check_instance",
     "check_int",
     "check_positive_definite",
     "check_probability",
@@ -101,3 +102,11 @@ def check_positive_definite(cov: np.ndarray, name: str) -> np.ndarray:
     except np.linalg.LinAlgError:
         raise ValueError(f"{name} must be positive definite (its Cholesky factorisation "
                          "failed); add a small ridge such as 1e-6·I") from None
+
+
+def check_instance(value: Any, types: type | tuple[type, ...], name: str) -> Any:
+    """``value`` itself, after checking it is an instance of ``types`` (a TypeError names it)."""
+    if not isinstance(value, types):
+        wanted = " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+        raise TypeError(f"{name} must be a {wanted}, got {type(value).__name__}")
+    return value

@@ -136,8 +136,11 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 }
 
 
-def write_figures(out: Path, names: list[str] | None = None) -> list[Path]:
+def write_figures(out: str | Path, names: list[str] | None = None) -> list[Path]:
     """Write the figures ``names`` (default all) as PNG files into ``out``."""
+    if not isinstance(out, (str, Path)):
+        raise TypeError(f"out must be a folder path (str or Path), got {type(out).__name__}")
+    out = Path(out)
     unknown = sorted(set(names or []) - set(FIGURES))
     if unknown:
         raise ValueError(f"unknown figure name(s) {unknown}; known: {sorted(FIGURES)}")

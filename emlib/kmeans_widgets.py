@@ -170,6 +170,9 @@ def plot_triangle_bounds(axes: Any) -> None:
     Right: after the centres move by δ, ‖x − a'‖ ≤ u + δ(a) and ‖x − c'‖ ≥ l − δ(c) still
     hold, so the bounds survive an M step without any new distance.
     """
+    if (isinstance(axes, (str, bytes)) or not hasattr(axes, "__len__") or len(axes) != 2
+            or not all(isinstance(ax, Axes) for ax in axes)):
+        raise TypeError("axes must be a pair of matplotlib Axes (e.g. from ncols=2)")
     left, right = axes
     a, c, x = np.array([0.0, 0.0]), np.array([4.0, 0.0]), np.array([0.6, 0.9])
     u = float(np.linalg.norm(x - a))

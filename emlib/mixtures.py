@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_distribution, check_int
-from .em import LatentClassModel
+from ._validation import as_float_array, check_distribution, check_instance, check_int
+from .em import LatentClassModel, Record
 
 __all__ = ["BinomialData", "BinomialMixture", "BinomialMixtureParams", "coin_stepper",
            "draw_coin_sets", "xlogy"]
@@ -166,9 +166,14 @@ def draw_coin_sets(ax: Any, record: Any, heads: Any, n_trials: int,
 
     The title shows the current θ: the heads-probability of each coin.
     """
+    from matplotlib.axes import Axes  # local imports: the model itself needs no matplotlib
+
+    from .plotting import component_colors
+
+    check_instance(ax, Axes, "ax")
+    check_instance(record, Record, "record")
     heads = np.asarray(heads)
     positions = np.arange(len(heads))
-    from .plotting import component_colors  # local import: plotting imports em, not mixtures
 
     k = len(record.params.p)
     colors = component_colors(k)

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Ellipse  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from ._validation import as_float_array  # noqa: E402
+from ._validation import as_float_array, check_instance  # noqa: E402
 from .em import Record  # noqa: E402
 
 __all__ = [
@@ -105,6 +105,7 @@ def new_figure(size: str = "square", ncols: int = 1, nrows: int = 1, *, fast: bo
 
 def figure_to_png(fig: Figure) -> bytes:
     """The figure as PNG bytes (for ``ipywidgets.Image``); the figure is closed."""
+    check_instance(fig, Figure, "fig")
     buffer = io.BytesIO()
     with course_style():
         fig.savefig(buffer, format="png", dpi=DPI)
@@ -124,6 +125,9 @@ def plot_trace(ax: Axes, records: Sequence[Record], current: int | None = None,
     x is the half-step index; ln p(X|θ) is the line, L(q, θ) the hollow markers, so the
     gap KL(q‖p) is the vertical distance: zero after each E step, open after each M step.
     """
+    check_instance(ax, Axes, "ax")
+    for record in records:
+        check_instance(record, Record, "records (each)")
     if len(records) == 0:
         raise ValueError("records must not be empty")
     x = np.arange(len(records))
@@ -159,6 +163,8 @@ def plot_bound_gap(ax: Axes, record: Record, objective_name: str = "ln p(X|θ)")
     The green bar reaches L(q, θ), the red segment on top of it is KL(q‖p), together
     exactly ln p(X|θ) (the dashed line). Chapter 07.
     """
+    check_instance(ax, Axes, "ax")
+    check_instance(record, Record, "record")
     ll = record.log_likelihood
     ax.axhline(ll, color="#333333", ls="--", lw=1, label=objective_name)
     if record.lower_bound is None:
@@ -181,6 +187,7 @@ def plot_covariance_ellipse(ax: Axes, mean: Any, cov: Any, n_std: float = 2.0,
 
     Its axes point along the eigenvectors of Σ with half-lengths n_std·√λᵢ.
     """
+    check_instance(ax, Axes, "ax")
     mean = as_float_array(mean, "mean", ndim=1)
     cov = as_float_array(cov, "cov", ndim=2)
     if mean.shape != (2,) or cov.shape != (2, 2):
@@ -205,6 +212,7 @@ def plot_em_effect(ax: Axes, grid: Any, log_likelihood: Any,
     grid) for the E steps so far, the last one drawn boldly (it touches ln p at θ_t);
     ``jump`` = (θ_old, θ_new) marks an M step to the maximum of the last bound.
     """
+    check_instance(ax, Axes, "ax")
     grid = as_float_array(grid, "grid", ndim=1)
     curve = as_float_array(log_likelihood, "log_likelihood", ndim=1)
     if grid.shape != curve.shape:
@@ -249,6 +257,7 @@ def plot_topic_words(ax: Axes, p_w_given_z: Any, vocabulary: Sequence[str], top:
     The words shown are the most probable ones of each topic in turn (up to ``top`` in
     all), grouped by the topic that favours them; returns their indices.
     """
+    check_instance(ax, Axes, "ax")
     phi = as_float_array(p_w_given_z, "p_w_given_z", ndim=2)
     k, w = phi.shape
     if len(vocabulary) != w:
@@ -278,6 +287,7 @@ def plot_word_posteriors(ax: Axes, posterior: Any | None, labels: Sequence[str],
 
     ``posterior`` is an (n, K) array of rows summing to 1, or None before the first E step.
     """
+    check_instance(ax, Axes, "ax")
     if posterior is None:
         ax.text(0.5, 0.5, "q not defined yet:\npress E step", ha="center", va="center",
                 transform=ax.transAxes)
@@ -301,6 +311,7 @@ def plot_plsa_graphical_model(ax: Axes) -> None:
     Shaded nodes are observed (d, w), the white node z is hidden; the arrows carry
     P(z|d) and P(w|z), the document node carries P(d).
     """
+    check_instance(ax, Axes, "ax")
     from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 
     ax.set_xlim(0, 10)

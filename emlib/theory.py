@@ -31,7 +31,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from . import plotting
-from ._validation import as_float_array, check_distribution, check_int, check_real
+from ._validation import as_float_array, check_distribution, check_instance, check_int, check_real
 from .em import EMModel, LatentClassModel, Record, StepOrderError, Stepper
 from .widgets import CourseWidget, StepperWidget
 
@@ -297,6 +297,7 @@ class ScalarParameter:
 def likelihood_curve(model: EMModel, X: Any, params: Any, parameter: ScalarParameter,
                      grid: Any) -> np.ndarray:
     """ln p(X | θ(t)) for every t of ``grid`` (θ(t) = ``params`` with the coordinate set to t)."""
+    check_instance(model, EMModel, "model")
     grid = as_float_array(grid, "grid", ndim=1)
     return np.array([model.log_likelihood(X, parameter.set(params, float(t))) for t in grid])
 
@@ -307,6 +308,7 @@ def bound_curve(model: EMModel, X: Any, posterior: Any, params: Any,
 
     Below ln p(X|θ(t)) everywhere, touching it where q is the posterior at θ(t).
     """
+    check_instance(model, EMModel, "model")
     grid = as_float_array(grid, "grid", ndim=1)
     return np.array([model.lower_bound(X, posterior, parameter.set(params, float(t)))
                      for t in grid])
@@ -325,6 +327,7 @@ class VectorMap:
 
 def em_map(model: EMModel, X: Any, params: Any) -> Any:
     """M(θ) = argmax_θ' Q(θ', θ): one EM iteration as a map of θ."""
+    check_instance(model, EMModel, "model")
     return model.m_step(X, model.e_step(X, params))
 
 
@@ -335,6 +338,7 @@ def em_jacobian(model: EMModel, X: Any, params: Any, vmap: VectorMap,
     Near θ*, θ_{t+1} − θ* ≈ J (θ_t − θ*): EM converges linearly with rate ρ(J), the
     largest eigenvalue modulus (chapter ``07_em_theory``).
     """
+    check_instance(model, EMModel, "model")
     eps = check_real(eps, "eps", low=0.0, low_open=True)
     theta = np.asarray(vmap.to_vector(params), float)
     columns = []
@@ -371,6 +375,7 @@ def information_matrices(model: EMModel, X: Any, params: Any, vmap: VectorMap,
 
     and I_missing = I_complete − I_obs (the information "lost" by not seeing Z).
     """
+    check_instance(model, EMModel, "model")
     theta = np.asarray(vmap.to_vector(params), float)
     q = model.e_step(X, params)
     obs = -numerical_hessian(lambda t: model.log_likelihood(X, vmap.from_vector(t)), theta, eps)
@@ -386,6 +391,7 @@ def missing_information_fraction(model: EMModel, X: Any, params: Any, vmap: Vect
     At a fixed point θ* of EM this matrix equals the Jacobian of the EM map, so its
     largest eigenvalue — the largest fraction of missing information — is EM's linear rate.
     """
+    check_instance(model, EMModel, "model")
     obs, complete = information_matrices(model, X, params, vmap, eps)
     return np.eye(len(obs)) - np.linalg.solve(complete, obs)
 
@@ -492,6 +498,7 @@ def bound_gap_stepper(model: EMModel, X: Any, params: Any = None, *, title: str 
     Works for any :class:`~emlib.em.EMModel`: after an E step the red KL segment vanishes,
     after an M step both bars rise and the gap opens again.
     """
+    check_instance(model, EMModel, "model")
     objective = model.objective_name
 
     def draw(ax: Any, record: Record) -> None:
