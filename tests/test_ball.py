@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from laws import assert_em_laws
 
 from emlib.ball import (
     CUPS,
@@ -48,15 +49,6 @@ def brute_force_log_likelihood(counts, params):
     probs = brute_force_cup_probabilities(params.p0, params.p1, params.p2)
     return sum(n * np.log(p) for n, p in zip(counts, probs, strict=True) if n > 0)
 
-
-def assert_em_laws(records):
-    lls = np.array([r.log_likelihood for r in records])
-    assert np.all(np.diff(lls) >= -1e-10 * max(1.0, np.abs(lls).max()))
-    for r in records[1:]:
-        assert r.kl >= -1e-12
-        assert r.log_likelihood == pytest.approx(r.lower_bound + r.kl, abs=1e-9)
-        if r.step == "E":
-            assert r.kl == pytest.approx(0.0, abs=1e-9)
 
 
 @settings(max_examples=50, deadline=None)

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from laws import assert_em_laws
 from toy_models import TwoGaussians1D
 
-from emlib.em import EMModel, LatentClassModel, Record, StepOrderError, Stepper, run
+from emlib.em import EMModel, LatentClassModel, StepOrderError, Stepper, run
 from emlib.mixtures import BinomialMixture
 
 PROPERTY = settings(max_examples=40, deadline=None)
@@ -30,21 +31,6 @@ MODELS = {
     "coins": (lambda: BinomialMixture(2, 10), coin_data),
 }
 
-
-def assert_em_laws(records: list[Record]) -> None:
-    """ln p never decreases; ln p = L + KL; KL ≥ 0; L = ln p right after an E step."""
-    lls = np.array([r.log_likelihood for r in records])
-    scale = max(1.0, float(np.max(np.abs(lls))))
-    assert np.all(np.diff(lls) >= -1e-10 * scale), lls
-    for r in records:
-        if r.step == "init":
-            assert r.lower_bound is None and r.kl is None
-            continue
-        assert r.kl >= -1e-12
-        assert r.log_likelihood == pytest.approx(r.lower_bound + r.kl, abs=1e-9)
-        if r.step == "E":
-            assert r.kl == pytest.approx(0.0, abs=1e-9)
-            assert r.lower_bound == pytest.approx(r.log_likelihood, abs=1e-9)
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from laws import assert_em_laws
 
 from emlib.em import run
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams, coin_stepper
@@ -14,15 +15,6 @@ DO_BATZOGLOU = np.array([5, 9, 8, 4, 7])
 #: 18 sets of 20 tosses made with three coins (p = 0.1, 0.5, 0.9), fitted with two coins.
 THREE_GROUPS = np.array([1, 1, 2, 2, 4, 4, 6, 9, 10, 10, 12, 12, 17, 18, 18, 19, 19, 19])
 
-
-def assert_em_laws(records):
-    lls = np.array([r.log_likelihood for r in records])
-    assert np.all(np.diff(lls) >= -1e-10 * max(1.0, np.abs(lls).max()))
-    for r in records[1:]:
-        assert r.kl >= -1e-12
-        assert r.log_likelihood == pytest.approx(r.lower_bound + r.kl, abs=1e-9)
-        if r.step == "E":
-            assert r.kl == pytest.approx(0.0, abs=1e-9)
 
 
 def brute_force_log_likelihood(heads, trials, weights, p):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from toy_models import LINE_START, line_data
 
 from emlib.em import Stepper, run
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
@@ -26,13 +27,7 @@ from emlib.theory import (
     numerical_hessian,
 )
 
-
-def line_data(seed: int = 0, n: int = 100) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return np.concatenate([rng.normal(-1, 1, 2 * n // 5), rng.normal(2, 1, n - 2 * n // 5)])
-
-
-START = Mixture1DParams([0.5, 0.5], [-2.0, 3.0], [1.0, 1.0])
+START = Mixture1DParams(**LINE_START)
 VMAP = VectorMap(lambda p: np.r_[p.weights[:1], p.means, p.variances],
                  lambda v: Mixture1DParams([v[0], 1 - v[0]], v[1:3], v[3:5]))
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from toy_models import LINE_START, line_data
 
 from emlib.em import run
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
@@ -28,13 +29,7 @@ from emlib.variants import (
     word_features,
 )
 
-
-def line_data(seed: int = 0, n: int = 100) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return np.concatenate([rng.normal(-1, 1, 2 * n // 5), rng.normal(2, 1, n - 2 * n // 5)])
-
-
-START = Mixture1DParams([0.5, 0.5], [-2.0, 3.0], [1.0, 1.0])
+START = Mixture1DParams(**LINE_START)
 
 
 # -- the inner optimiser ------

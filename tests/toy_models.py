@@ -62,3 +62,13 @@ class TwoGaussians1D(EMModel):
         p = self.e_step(X, params)
         safe_q = np.where(q > 0, q, 1.0)
         return float(np.sum(q * (np.log(safe_q) - np.log(p))))
+
+
+def line_data(seed: int = 0, n: int = 100) -> np.ndarray:
+    """1-D data from two Gaussians, N(−1, 1) (40 %) and N(2, 1) (60 %), for chapters 07 and 09."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.normal(-1, 1, 2 * n // 5), rng.normal(2, 1, n - 2 * n // 5)])
+
+
+#: A start for two-component 1-D mixtures on ``line_data``.
+LINE_START = dict(weights=[0.5, 0.5], means=[-2.0, 3.0], variances=[1.0, 1.0])
