@@ -30,6 +30,26 @@ class AscentResult:
     converged: bool
 
 
+def _backtrack(f: Callable[[np.ndarray], float], x: np.ndarray, value: float,
+               direction: np.ndarray, slope: float, t: float, armijo: float,
+               t_min: float) -> tuple[np.ndarray | None, float, float, int]:
+    """Armijo backtracking: halve t until f(x + t·d) ≥ f(x) + c·t·slope (slope = ∇fᵀd).
+
+    Returns (x + t·d, its value, t, f evaluations); the point is None when t fell below
+    ``t_min`` without an acceptable step (x is then, to working precision, a maximum
+    along d).
+    """
+    evaluations = 0
+    while t >= t_min:
+        candidate = x + t * direction
+        new = float(f(candidate))
+        evaluations += 1
+        if new >= value + armijo * t * slope:
+            return candidate, new, t, evaluations
+        t /= 2
+    return None, value, t, evaluations
+
+
 def gradient_ascent(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
                     x0: Any, *, max_steps: int = 10, tol: float = 1e-8, step: float = 1.0,
                     armijo: float = 1e-4) -> AscentResult:
@@ -51,15 +71,10 @@ def gradient_ascent(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray
         norm2 = float(g @ g)
         if np.sqrt(norm2) <= tol:
             return AscentResult(x, value, steps, evaluations, True)
-        while True:
-            candidate = x + t * g
-            new = float(f(candidate))
-            evaluations += 1
-            if new >= value + armijo * t * norm2:
-                break
-            t /= 2
-            if t < 1e-30:
-                return AscentResult(x, value, steps, evaluations, True)
+        candidate, new, t, used = _backtrack(f, x, value, g, norm2, t, armijo, t_min=1e-30)
+        evaluations += used
+        if candidate is None:
+            return AscentResult(x, value, steps, evaluations, True)
         x, value, steps = candidate, new, steps + 1
         t *= 2
     return AscentResult(x, value, steps, evaluations, False)
@@ -108,16 +123,11 @@ def lbfgs_ascent(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], 
             pairs.clear()
             direction = g / max(1.0, float(np.max(np.abs(g))))
             slope = float(g @ direction)
-        t = 1.0
-        while True:
-            candidate = x + t * direction
-            new = float(f(candidate))
-            evaluations += 1
-            if new >= value + armijo * t * slope:
-                break
-            t /= 2
-            if t < 1e-20:
-                return AscentResult(x, value, steps, evaluations, True)
+        candidate, new, _, used = _backtrack(f, x, value, direction, slope, 1.0, armijo,
+                                             t_min=1e-20)
+        evaluations += used
+        if candidate is None:
+            return AscentResult(x, value, steps, evaluations, True)
         g_new = np.asarray(grad(candidate), float)
         s_vec, y_vec = candidate - x, g - g_new
         if s_vec @ y_vec > 1e-12:
