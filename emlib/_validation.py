@@ -12,13 +12,17 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "NotFittedError",
     "as_float_array",
     "check_distribution",
     "check_instance",
     "check_int",
+    "check_is_fitted",
     "check_positive_definite",
     "check_probability",
+    "check_random_state",
     "check_real",
+    "check_rng",
 ]
 
 
@@ -110,3 +114,42 @@ def check_instance(value: Any, types: type | tuple[type, ...], name: str) -> Any
         wanted = " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
         raise TypeError(f"{name} must be a {wanted}, got {type(value).__name__}")
     return value
+
+
+def check_random_state(value: Any, name: str = "random_state") -> np.random.Generator:
+    """A ``numpy.random.Generator`` from a Generator, a seed (an int ≥ 0) or None.
+
+    The one place the course turns a seed into a generator: estimators and widget
+    factories take ``random_state``, functions take ``rng``, and both come here, so a
+    notebook's one ``np.random.default_rng(SEED)`` makes a whole chapter reproducible.
+    None draws fresh entropy from the operating system. Anything else (a negative int, a
+    float, a bool, the legacy ``RandomState``) gets an error that names the argument.
+    """
+    if isinstance(value, np.random.Generator):
+        return value
+    if value is None:
+        return np.random.default_rng()
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be None, an int >= 0 or a numpy.random.Generator, "
+                        f"got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be None, an int >= 0 or a numpy.random.Generator, "
+                         f"got {value}")
+    return np.random.default_rng(int(value))
+
+
+def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """:func:`check_random_state` under the name functions use for their seed (``rng``)."""
+    return check_random_state(rng, name)
+
+
+class NotFittedError(ValueError, AttributeError):
+    """An estimator was asked for a fitted quantity before ``fit`` (as scikit-learn's)."""
+
+
+def check_is_fitted(estimator: Any, attributes: str | tuple[str, ...] = "trace_") -> None:
+    """Raise :class:`NotFittedError` unless ``estimator`` has every fitted ``attributes``."""
+    names = (attributes,) if isinstance(attributes, str) else tuple(attributes)
+    if not all(hasattr(estimator, a) for a in names):
+        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet: "
+                             "call fit(...) first")

@@ -35,13 +35,13 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
 
-from . import plotting
 from ._validation import as_float_array, check_probability
 from .em import Evaluation, LatentClassModel, Record
 from .mixtures import keep_inside
 from .mle import bernoulli_likelihood, bernoulli_log_likelihood
 from .mle import bernoulli_mle as _bernoulli_mle_counts
-from .widgets import CourseWidget, StepperWidget, _button, _image
+from .views import plotting
+from .views.stepper import CourseWidget, StepperWidget, _button, _image
 
 __all__ = [
     "ARTICLE_ROLLS",
@@ -358,8 +358,7 @@ def simulate_paths(params: ThreePegParams, n_balls: int,
     peg 1, after going left) or p2 (at peg 2, after going right): y = 2·first + second.
     The cup of each ball is ``CUPS[PATH_CUP[y]]``.
     """
-    from ._validation import check_int
-    from .em import check_rng
+    from ._validation import check_int, check_rng
 
     params = _check_params(params)
     n = check_int(n_balls, "n_balls", low=0)

@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_distribution, check_int
-from .em import check_rng
+from ._validation import as_float_array, check_distribution, check_int, check_rng
 
 __all__ = ["CREDITS", "Blobs", "Corpus", "load_arxiv_abstracts", "load_old_faithful",
            "make_gaussian_blobs"]

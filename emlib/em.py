@@ -22,20 +22,25 @@ from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+
+from ._validation import check_rng
 
 __all__ = [
     "EMModel",
     "Evaluation",
     "LatentClassModel",
     "Record",
+    "StatisticsModel",
     "StepOrderError",
+    "Statistics",
     "Stepper",
+    "SufficientStatisticsModel",
     "Trace",
-    "check_rng",
     "run",
 ]
 
@@ -46,20 +51,6 @@ Keep = Literal["none", "all"]
 
 class StepOrderError(ValueError):
     """Raised when a half-step is asked for in an order EM does not define (M before E)."""
-
-
-def check_rng(rng: np.random.Generator | int | None, name: str = "rng") -> np.random.Generator:
-    """Return a ``numpy.random.Generator`` from a Generator, a seed or None (fresh entropy).
-
-    Every emlib function that draws random numbers takes ``rng`` (or ``random_state``) and
-    passes it through here, so a notebook's one ``np.random.default_rng(SEED)`` makes the
-    whole chapter reproducible.
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"{name} must be a numpy.random.Generator, an int seed or None, got {rng!r}")
 
 
 @dataclass(frozen=True)
@@ -132,6 +123,67 @@ class EMModel(ABC):
             float(self.kl_divergence(X, posterior, params)))
         return Evaluation(float(self.log_likelihood(X, params)), exact, bound, gap,
                           *at_posterior)
+
+
+class Statistics:
+    """Expected sufficient statistics: a frozen dataclass of arrays that add.
+
+    The M step of every exponential-family model needs the data only through sums over
+    the rows, s = Σ_n E_q[t(x_n, z_n)] (counts Σ_n q_nk, first moments Σ_n q_nk x_n, …).
+    Sums over disjoint parts of the data add, so the statistics of a whole data set are
+    the sum of those of its parts: what online EM (chapter ``09_em_variants``) and map and
+    reduce (chapter ``12_em_at_scale``) rest on. A subclass is a frozen dataclass whose
+    fields are numbers or numpy arrays; ``+`` adds field by field and ``c * s`` scales
+    (online EM's s ← (1 − η) s + η ŝ).
+    """
+
+    def __add__(self, other: Any) -> Any:
+        if type(other) is not type(self):
+            return NotImplemented
+        return type(self)(**{f.name: getattr(self, f.name) + getattr(other, f.name)
+                             for f in fields(self)})  # type: ignore[arg-type]
+
+    def __mul__(self, factor: float) -> Any:
+        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.floating)):
+            return NotImplemented
+        return type(self)(**{f.name: factor * getattr(self, f.name)
+                             for f in fields(self)})  # type: ignore[arg-type]
+
+    __rmul__ = __mul__
+
+
+@runtime_checkable
+class SufficientStatisticsModel(Protocol):
+    """An EM model whose M step goes through expected sufficient statistics.
+
+    ``expected_statistics(X, posterior)`` is the E step's summary of the data (a
+    :class:`Statistics`, additive over disjoint parts of X); ``params_from_statistics(s)``
+    is the M step's closed form, θ = argmax_θ E_q[ln p(X, Z | θ)] written in s. Then
+    ``m_step(X, q) == params_from_statistics(expected_statistics(X, q))``.
+    """
+
+    def expected_statistics(self, X: Any, posterior: Posterior) -> Statistics: ...
+
+    def params_from_statistics(self, stats: Statistics) -> Params: ...
+
+
+class StatisticsModel(EMModel):
+    """An :class:`EMModel` whose M step is ``params_from_statistics ∘ expected_statistics``.
+
+    Subclasses write the two halves; ``m_step`` is their composition, so online EM and the
+    distributed fit use exactly the M step that :func:`run` uses.
+    """
+
+    @abstractmethod
+    def expected_statistics(self, X: Any, posterior: Posterior) -> Statistics:
+        """s = Σ_n E_q[t(x_n, z_n)]: the expected sufficient statistics of X under q."""
+
+    @abstractmethod
+    def params_from_statistics(self, stats: Statistics) -> Params:
+        """θ = argmax_θ E_q[ln p(X, Z | θ)] expressed through s alone."""
+
+    def m_step(self, X: Any, posterior: Posterior) -> Params:
+        return self.params_from_statistics(self.expected_statistics(X, posterior))
 
 
 def _masked_log_ratio(q: np.ndarray, log_p: np.ndarray) -> np.ndarray:
@@ -322,6 +374,27 @@ def _m_half_step(model: EMModel, X: Any, s: _State, keep_all: bool) -> tuple[_St
     return state, record
 
 
+def _iterate(model: EMModel, X: Any, state: _State, keep_all: bool,
+             push: Callable[[_State, Record], Any], max_iter: int,
+             tol: float | None) -> tuple[_State, bool]:
+    """The one loop body, shared by :func:`run` and :meth:`Stepper.run`.
+
+    Each iteration is an E step (skipped when the state already follows one) and an M
+    step; ``push`` receives every half-step. Returns the last state and whether the run
+    converged: one iteration raised ln p(X|θ) by less than ``tol``.
+    """
+    for _ in range(max_iter):
+        before = state.at_params.log_likelihood  # ln p(X|θ) at the current θ
+        if state.last != "E":
+            state, record = _e_half_step(model, X, state, keep_all)
+            push(state, record)
+        state, record = _m_half_step(model, X, state, keep_all)
+        push(state, record)
+        if tol is not None and record.log_likelihood - before < tol:
+            return state, True
+    return state, False
+
+
 def _prepare(model: EMModel, X: Any, params: Params | None,
              rng: np.random.Generator | int | None) -> tuple[Any, Params]:
     if not isinstance(model, EMModel):
@@ -350,16 +423,8 @@ def run(model: EMModel, X: Any, params: Params | None = None, *, max_iter: int =
     keep_all = keep == "all"
     state, record = _initial(model, X, params, keep_all)
     trace = Trace([record])
-    previous = record.log_likelihood
-    for _ in range(max_iter):
-        state, record = _e_half_step(model, X, state, keep_all)
-        trace.records.append(record)
-        state, record = _m_half_step(model, X, state, keep_all)
-        trace.records.append(record)
-        if tol is not None and record.log_likelihood - previous < tol:
-            trace.converged = True
-            break
-        previous = record.log_likelihood
+    state, trace.converged = _iterate(model, X, state, keep_all,
+                                      lambda _, r: trace.records.append(r), max_iter, tol)
     trace.params, trace.posterior = state.params, state.posterior
     return trace
 
@@ -437,12 +502,10 @@ class Stepper:
     def run(self, max_iter: int = 100, tol: float | None = 1e-8) -> Record:
         """Iterate until ln p rises by less than ``tol`` in one iteration, or ``max_iter``."""
         _validate_loop_args(max_iter, tol)
-        for _ in range(max_iter):
-            before = self.record.log_likelihood  # ln p(X|θ) at the current θ, whatever the step
-            after = self.iterate().log_likelihood
-            if tol is not None and after - before < tol:
-                self._trace.converged = True
-                break
+        _, converged = _iterate(self.model, self.X, self._states[-1], True, self._push,
+                                max_iter, tol)
+        if converged:
+            self._trace.converged = True
         return self.record
 
     def undo(self) -> Record:

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import plotting
 from .ball import ridge_figure
 from .em import Stepper, run
 from .mixtures import BinomialMixture, BinomialMixtureParams
 from .plsa import PLSAModel, toy_counts
+from .views import plotting
 
 __all__ = ["FIGURES", "coin_stepper_mid_run", "em_effect", "gmm_old_faithful", "main",
            "plsa_toy_topics", "write_figures"]

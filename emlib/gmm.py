@@ -48,8 +48,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_real
-from .em import Evaluation, LatentClassModel, Trace, check_rng, run
+from ._validation import as_float_array, check_int, check_real, check_rng
+from .em import Evaluation, LatentClassModel, Trace, run
 from .kmeans import KMeans, kmeans_plusplus_indices
 
 __all__ = [
@@ -971,7 +971,7 @@ def draw_gmm(ax: Any, X: np.ndarray, params: GMMParams, posterior: np.ndarray | 
     each component's 1σ and ``n_std``σ ellipses and its mean (chapter 06)."""
     from matplotlib.colors import to_rgb
 
-    from . import plotting
+    from .views import plotting
 
     X = np.asarray(X, float)
     if X.ndim != 2 or X.shape[1] != 2 or params.n_features != 2:
@@ -1008,7 +1008,7 @@ def gmm_stepper(X: Any, n_components: int = 3, seed: int = 0, *, covariance_type
     points, the weights equal and every covariance the data covariance / √K (a start one can
     see); for ``"kmeans"``/``"random"`` it is the model's own start.
     """
-    from .widgets import StepperWidget
+    from .views.stepper import StepperWidget
 
     model = GaussianMixtureModel(n_components, covariance_type, reg_covar=reg_covar,
                                  init_params=init_params)

@@ -46,8 +46,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_real
-from .em import EMModel, Evaluation, check_rng
+from ._validation import as_float_array, check_int, check_real, check_rng
+from .em import EMModel, Evaluation
 
 __all__ = [
     "FilterResult",

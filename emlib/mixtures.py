@@ -20,19 +20,10 @@ import numpy as np
 
 from ._validation import as_float_array, check_distribution, check_instance, check_int
 from .em import LatentClassModel, Record
+from .prereq import xlogy
 
 __all__ = ["BinomialData", "BinomialMixture", "BinomialMixtureParams", "coin_stepper",
-           "draw_coin_sets", "xlogy"]
-
-
-def xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """x · ln y with the convention 0 · ln 0 = 0 (so p = 0 or 1 is allowed)."""
-    x, y = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
-    out = np.zeros(x.shape)
-    nonzero = x != 0
-    with np.errstate(divide="ignore"):
-        out[nonzero] = x[nonzero] * np.log(y[nonzero])
-    return out
+           "draw_coin_sets"]
 
 
 def log_binomial_coefficient(n: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -168,7 +159,7 @@ def draw_coin_sets(ax: Any, record: Any, heads: Any, n_trials: int,
     """
     from matplotlib.axes import Axes  # local imports: the model itself needs no matplotlib
 
-    from .plotting import component_colors
+    from .views.plotting import component_colors
 
     check_instance(ax, Axes, "ax")
     check_instance(record, Record, "record")
@@ -199,7 +190,7 @@ def coin_stepper(heads: Any = (5, 9, 8, 4, 7), n_trials: int = 10,
     Defaults reproduce Do & Batzoglou (2008): 5 sets of 10 tosses, two coins starting at
     p_A = 0.6, p_B = 0.5, equal and fixed mixing weights.
     """
-    from .widgets import StepperWidget  # local import: widgets import the EM core only
+    from .views.stepper import StepperWidget  # local import: widgets import the EM core only
 
     start = as_float_array(p_start, "p_start", ndim=1)
     model = BinomialMixture(len(start), n_trials, learn_weights=learn_weights)

@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_float_array, check_int, check_real
-from .mixtures import xlogy
-from .prereq import gaussian_logpdf
+from .prereq import gaussian_logpdf, xlogy
 
 __all__ = [
     "BetaPosterior",

@@ -42,8 +42,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_distribution, check_int, check_real
-from .em import Evaluation, LatentClassModel, Trace, check_rng, run
+from ._validation import (
+    as_float_array,
+    check_distribution,
+    check_int,
+    check_real,
+    check_rng,
+)
+from .em import Evaluation, LatentClassModel, Trace, run
 
 __all__ = [
     "PLSA",
@@ -694,8 +700,8 @@ def plsa_stepper(counts: Any, vocabulary: Any, n_topics: int = 3, seed: int = 0,
     heat map, q(z|d,w) = P(z|d,w) for every word of the chosen ``documents`` (or only the
     chosen ``words``), which is what an E step computes.
     """
-    from . import plotting
-    from .widgets import StepperWidget
+    from .views import plotting
+    from .views.stepper import StepperWidget
 
     model = PLSAModel(n_topics)
     X = model.validate_data(counts)

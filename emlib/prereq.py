@@ -21,8 +21,8 @@ from ._validation import (
     check_int,
     check_positive_definite,
     check_real,
+    check_rng,
 )
-from .em import check_rng
 
 __all__ = [
     "ConvexityEvidence",
@@ -34,7 +34,23 @@ __all__ = [
     "jensen_gap",
     "kl_divergence",
     "logsumexp",
+    "xlogy",
 ]
+
+
+def xlogy(x: Any, y: Any) -> np.ndarray:
+    """x · ln y elementwise, with the convention 0 · ln 0 = 0 (and 0 · ln y = 0 for any y).
+
+    The one home of the convention that entropies, KL divergences and the EM bound rely on:
+    a term with zero weight contributes nothing, so p = 0 or 1 is allowed; a positive weight
+    on y = 0 gives −∞, as it should. Same values as ``scipy.special.xlogy``.
+    """
+    x, y = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
+    out = np.zeros(x.shape)
+    nonzero = x != 0
+    with np.errstate(divide="ignore"):
+        out[nonzero] = x[nonzero] * np.log(y[nonzero])
+    return out
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from . import plotting
 from ._validation import as_float_array, check_distribution, check_instance, check_int, check_real
 from .em import EMModel, LatentClassModel, Record, StepOrderError, Stepper
-from .widgets import CourseWidget, StepperWidget
+from .views import plotting
+from .views.stepper import CourseWidget, StepperWidget
 
 __all__ = [
     "EMEffectWidget",

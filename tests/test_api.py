@@ -49,8 +49,12 @@ def public_functions():
 
 
 @pytest.mark.parametrize("function, n_required", list(public_functions()))
-def test_bad_first_argument_gets_a_clear_error(function, n_required):
-    """Garbage in the first argument raises ValueError/TypeError, never a deep traceback."""
+def test_bad_first_argument_gets_a_clear_error(function, n_required, tmp_path, monkeypatch):
+    """Garbage in the first argument raises ValueError/TypeError, never a deep traceback.
+
+    Runs in a temporary folder: a function that accepts a string as a folder name (the
+    figure writer takes "abc") must not write into the repository."""
+    monkeypatch.chdir(tmp_path)
     import warnings
 
     import numpy as np

@@ -383,7 +383,7 @@ def test_stepper_widget_clicks():
 def test_widget_needs_two_dimensional_data():
     with pytest.raises(ValueError, match="2-D"):
         gmm_stepper(blobs(0, d=3))
-    from emlib.plotting import new_figure
+    from emlib.views.plotting import new_figure
     fig, ax = new_figure()
     with pytest.raises(ValueError, match="2-D"):
         draw_gmm(ax, blobs(0, d=3), start(blobs(0, d=3), 3, "full"))

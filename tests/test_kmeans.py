@@ -341,7 +341,7 @@ def test_bad_input_raises_a_clear_error(make, error, match):
 
 
 def test_widget_steps_and_draws_trails():
-    from emlib.kmeans_widgets import kmeans_stepper
+    from emlib.views.kmeans import kmeans_stepper
 
     X = blobs(12, n=120)
     w = kmeans_stepper(X, 3, seed=1)

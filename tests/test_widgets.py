@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
-from emlib.widgets import BayesWidget, JensenWidget, KLWidget, StepperWidget
+from emlib.views.stepper import BayesWidget, JensenWidget, KLWidget, StepperWidget
 
 HEADS = np.array([5, 9, 8, 4, 7])
 START = BinomialMixtureParams(np.array([0.5, 0.5]), np.array([0.6, 0.5]))

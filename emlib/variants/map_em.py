@@ -12,7 +12,8 @@ import numpy as np
 from .._validation import check_real
 from ..em import Evaluation
 from ..gmm import GaussianMixtureModel, GMMParams
-from ..mixtures import BinomialData, BinomialMixture, BinomialMixtureParams, xlogy
+from ..mixtures import BinomialData, BinomialMixture, BinomialMixtureParams
+from ..prereq import xlogy
 from ..theory import GaussianMixture1D, Mixture1DParams
 
 __all__ = [

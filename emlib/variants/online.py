@@ -10,12 +10,12 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from .. import plotting
-from .._validation import check_int, check_real
-from ..em import EMModel, check_rng
+from .._validation import check_int, check_real, check_rng
+from ..em import EMModel
 from ..mixtures import BinomialData, BinomialMixture, BinomialMixtureParams
 from ..theory import GaussianMixture1D, Mixture1DParams
-from ..widgets import CourseWidget
+from ..views import plotting
+from ..views.stepper import CourseWidget
 from .map_em import MAPBinomialMixture
 
 __all__ = [

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_int, check_real
 from ..em import EMModel, Evaluation, LatentClassModel
-from ..mixtures import xlogy
+from ..prereq import xlogy
 
 __all__ = [
     "HardAssignmentEM",

@@ -19,11 +19,11 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from emlib import plotting
 from emlib.datasets import load_old_faithful, make_gaussian_blobs
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
 from emlib.prereq import bayes_posterior
-from emlib.widgets import BayesWidget
+from emlib.views import plotting
+from emlib.views.stepper import BayesWidget
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 1

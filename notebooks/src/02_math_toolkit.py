@@ -19,7 +19,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
 
-from emlib import plotting
 from emlib.datasets import load_old_faithful
 from emlib.prereq import (
     check_convex_function,
@@ -30,7 +29,8 @@ from emlib.prereq import (
     kl_divergence,
     logsumexp,
 )
-from emlib.widgets import JensenWidget, KLWidget
+from emlib.views import plotting
+from emlib.views.stepper import JensenWidget, KLWidget
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 2

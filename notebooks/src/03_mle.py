@@ -23,8 +23,9 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from emlib import mle, plotting
+from emlib import mle
 from emlib.ball import ARTICLE_ROLLS, OnePegWidget, bernoulli_mle, count_outcomes
+from emlib.views import plotting
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 3

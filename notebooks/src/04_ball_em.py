@@ -24,7 +24,6 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from emlib import plotting
 from emlib.ball import (
     CUPS,
     PATH_CUP,
@@ -44,6 +43,7 @@ from emlib.ball import (
 )
 from emlib.em import run
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams, coin_stepper
+from emlib.views import plotting
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 4

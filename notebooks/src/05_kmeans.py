@@ -38,7 +38,6 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from emlib import plotting
 from emlib.datasets import load_old_faithful, make_gaussian_blobs
 from emlib.em import run
 from emlib.kmeans import (
@@ -53,7 +52,8 @@ from emlib.kmeans import (
     squared_distances,
     update_centers,
 )
-from emlib.kmeans_widgets import (
+from emlib.views import plotting
+from emlib.views.kmeans import (
     kmeans_stepper,
     plot_clusters,
     plot_kdtree_filter,

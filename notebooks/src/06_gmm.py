@@ -30,7 +30,6 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 
-from emlib import plotting
 from emlib.datasets import load_old_faithful, make_gaussian_blobs
 from emlib.em import run
 from emlib.gmm import (
@@ -42,6 +41,7 @@ from emlib.gmm import (
     gmm_stepper,
 )
 from emlib.prereq import gaussian_logpdf, logsumexp
+from emlib.views import plotting
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 0

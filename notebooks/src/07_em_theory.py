@@ -22,7 +22,6 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from emlib import plotting
 from emlib.em import run
 from emlib.figures import em_effect
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
@@ -39,6 +38,7 @@ from emlib.theory import (
     information_matrices,
     missing_information_fraction,
 )
+from emlib.views import plotting
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 7

@@ -29,7 +29,6 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import normalized_mutual_info_score
 
-from emlib import plotting
 from emlib.datasets import CREDITS, load_arxiv_abstracts
 from emlib.em import Stepper, run
 from emlib.plsa import (
@@ -41,6 +40,7 @@ from emlib.plsa import (
     plsa_stepper,
     toy_counts,
 )
+from emlib.views import plotting
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 0

@@ -22,7 +22,6 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from emlib import plotting
 from emlib.datasets import load_arxiv_abstracts
 from emlib.em import run
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
@@ -38,6 +37,7 @@ from emlib.variants import (
     bag_of_words,
     word_features,
 )
+from emlib.views import plotting
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 9

@@ -22,10 +22,10 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
 
+from .._validation import as_float_array
+from ..em import EMModel, Record, StepOrderError, Stepper
+from ..prereq import bayes_posterior, jensen_gap, kl_divergence
 from . import plotting
-from ._validation import as_float_array
-from .em import EMModel, Record, StepOrderError, Stepper
-from .prereq import bayes_posterior, jensen_gap, kl_divergence
 
 __all__ = [
     "BayesWidget",

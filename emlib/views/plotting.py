@@ -24,8 +24,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Ellipse  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from ._validation import as_float_array, check_instance  # noqa: E402
-from .em import Record  # noqa: E402
+from .._validation import as_float_array, check_instance  # noqa: E402
+from ..em import Record  # noqa: E402
 
 __all__ = [
     "COLORS",

@@ -16,9 +16,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle, Rectangle
 
-from . import plotting
-from .em import Record, check_rng
-from .kmeans import (
+from .._validation import check_rng
+from ..em import Record
+from ..kmeans import (
     FilterResult,
     KMeansModel,
     KMeansParams,
@@ -27,7 +27,8 @@ from .kmeans import (
     _check_X,
     _initial_centers,
 )
-from .widgets import StepperWidget
+from . import plotting
+from .stepper import StepperWidget
 
 __all__ = [
     "KMeansStepperWidget",

@@ -1,0 +1,6 @@
+"""Imports every chapter's exercise module so that each registers its exercises.
+
+One line per chapter module (e.g. ``from . import ch03_mle``); keep them in chapter order.
+"""
+
+from __future__ import annotations
