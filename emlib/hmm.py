@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_rng
+from ._validation import as_float_array, check_instance, check_int, check_rng
 from .em import Evaluation, Statistics, StatisticsModel, Trace
 from .estimator import EMEstimator
 from .prereq import xlogy
@@ -81,6 +81,7 @@ class ForwardBackward:
 def forward_backward(b: np.ndarray, start: np.ndarray, trans: np.ndarray,
                      end: np.ndarray | None = None) -> ForwardBackward:
     """E step for one sequence: b[t, k] = p(x_t | z_t = k). ``scale`` has T (+1 with end) c's."""
+    b, start, trans = _arrays(b=(b, 2), start=(start, 1), trans=(trans, 2))
     T, K = b.shape
     alpha, beta, c = np.empty((T, K)), np.empty((T, K)), np.empty(T)
     alpha[0] = start * b[0]
@@ -107,6 +108,8 @@ def forward_backward(b: np.ndarray, start: np.ndarray, trans: np.ndarray,
 def baum_welch_step(x: np.ndarray, fb: ForwardBackward, n_symbols: int,
                     end_state: bool = False) -> tuple[np.ndarray, ...]:
     """M step for one symbol sequence: (π, A, B) or (π, A, B, e) from γ and ξ."""
+    x = _arrays(x=(x, 1))[0].astype(np.int64)
+    check_instance(fb, ForwardBackward, "fb")
     start = fb.gamma[0]
     pairs = fb.xi.sum(0)
     occupancy = fb.gamma.sum(0) if end_state else pairs.sum(1)
@@ -116,6 +119,11 @@ def baum_welch_step(x: np.ndarray, fb: ForwardBackward, n_symbols: int,
     if end_state:
         return start, pairs / occupancy[:, None], emit, fb.gamma[-1] / occupancy
     return start, pairs / occupancy[:, None], emit
+
+
+def _arrays(**named: tuple[Any, int]) -> list[np.ndarray]:
+    """The textbook functions' inputs as float arrays of the stated dimensions (named errors)."""
+    return [as_float_array(value, name, ndim=ndim) for name, (value, ndim) in named.items()]
 
 
 # -- parameters, data, statistics, posterior -------------------------------------------------
@@ -427,8 +435,8 @@ class _HMMModel(StatisticsModel):
     def evaluate(self, X: Any, params: Any, posterior: HMMPosterior | None = None) -> Evaluation:
         """One forward–backward pass gives ln p, the posterior, and L and KL for any q."""
         log_p, exact = self._pass(self.validate_data(X), params)
-        at_posterior = (self.lower_bound(X, exact, params), 0.0)
-        at_posterior = (at_posterior[0], log_p - at_posterior[0])
+        exact_bound = self.lower_bound(X, exact, params)
+        at_posterior = (exact_bound, log_p - exact_bound)  # KL = −H − E[ln p(Z|X,θ)] = ln p − L
         if posterior is None:
             bound, gap = at_posterior
         else:
