@@ -316,3 +316,37 @@ def test_bad_input_is_named():
         model.log_likelihood([0, 1], impossible)
     with pytest.raises(ValueError, match="engine"):
         CategoricalHMMModel(2, 3, engine="fast")
+
+
+# -- the views -----------------------------------------------------------------------------
+
+
+def test_ice_cream_widget_by_clicking():
+    from emlib.views.hmm import ice_cream_stepper
+
+    w = ice_cream_stepper()
+    assert "9.1276e-19" in w.report() and "no q(Z) yet" in w.counts.value
+    w.buttons["E step"].click()
+    assert "expected counts" in w.counts.value and w.shown.kl == pytest.approx(0, abs=1e-9)
+    w.buttons["M step"].click()
+    w.buttons["E+M"].click()
+    p_data = [p for _, p, _ in w.iterations()]
+    assert len(p_data) == 3 and np.all(np.diff(p_data) > 0)
+    assert p_data[1] == pytest.approx(1.104e-16, rel=1e-3)
+    assert "iteration 2" in w.report() and w.picture.value[:4] == b"\x89PNG"
+    w.slider.value = 0
+    assert w.shown.step == "init" and "no q(Z) yet" in w.counts.value
+    assert_em_laws(w.stepper.trace.records)
+
+
+def test_decoded_counts_picture():
+    from emlib.views import plotting
+    from emlib.views.hmm import plot_decoded_counts
+
+    years, counts = load_earthquakes()
+    est = PoissonHMM(2, random_state=0).fit(counts)
+    fig, ax = plotting.new_figure("wide")
+    plot_decoded_counts(ax, years, counts, est.rates_, est.predict(counts), title="K = 2")
+    assert len(ax.lines) == 2
+    with pytest.raises(ValueError, match="same length"):
+        plot_decoded_counts(ax, years[:5], counts, est.rates_, est.predict(counts))
