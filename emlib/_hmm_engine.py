@@ -44,22 +44,15 @@ def forward_backward_compiled(b, offsets, start, trans, end, use_end, gamma, xi_
     xi_log = 0.0
     for s in range(offsets.shape[0] - 1):
         first, stop = offsets[s], offsets[s + 1]
-        norm = 0.0
-        for k in range(k_states):
-            alpha[first, k] = start[k] * b[first, k]
-            norm += alpha[first, k]
-        if norm <= 0.0:
-            return -np.inf, 0.0
-        scale[first] = norm
-        log_c += math.log(norm)
-        for k in range(k_states):
-            alpha[first, k] /= norm
-        for t in range(first + 1, stop):
+        for t in range(first, stop):  # α̂_t ∝ (α̂_{t−1} A or π) ∘ b_t
             norm = 0.0
             for j in range(k_states):
-                acc = 0.0
-                for i in range(k_states):
-                    acc += alpha[t - 1, i] * trans[i, j]
+                if t == first:
+                    acc = start[j]
+                else:
+                    acc = 0.0
+                    for i in range(k_states):
+                        acc += alpha[t - 1, i] * trans[i, j]
                 acc *= b[t, j]
                 alpha[t, j] = acc
                 norm += acc

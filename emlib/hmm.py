@@ -1,32 +1,35 @@
 """Hidden Markov models fitted by Baum–Welch (chapter ``10_hmm``, 隐马尔可夫模型).
 
-The model: a hidden chain z_1 … z_T of K states and one observation x_t per step,
+The model: a hidden chain z_1 … z_N of K states and one observation x_n per step (the
+course's notation, as in Bishop's PRML ch. 13; hmmlearn and Eisner write t and T),
 
-    p(X, Z | θ) = π_{z_1} b_{z_1}(x_1) Π_{t≥2} A_{z_{t−1} z_t} b_{z_t}(x_t)  [· e_{z_T}]
+    p(X, Z | θ) = π_{z_1} b_{z_1}(x_1) Π_{n≥2} A_{z_{n−1} z_n} b_{z_n}(x_n)  [· e_{z_N}]
 
 with π the start distribution, A the transition matrix, b_k(x) the emission (a table
-B[k, m] for symbols, a Poisson rate λ_k for counts) and, in Eisner's spreadsheet model
-(``end_state=True``), e_k = p(STOP | z_T = k): then each row of A together with e sums to 1.
+B_km = ``emit[k, m]`` for symbols, a Poisson mean μ_k = ``rates[k]`` for counts) and, in
+Eisner's spreadsheet model (``end_state=True``), e_k = p(STOP | z_N = k): then each row of A
+together with e sums to 1.
 
-E step = forward–backward (here scaled: every α̂_t sums to 1, c_t is its normaliser):
+E step = forward–backward (here scaled: every α̂_n sums to 1, c_n is its normaliser):
 
-    α̂_1 = π ∘ b(x_1) / c_1,      α̂_t = (α̂_{t−1} A) ∘ b(x_t) / c_t,      ln p(X|θ) = Σ_t ln c_t
-    β̂_T = 1 (or e / c_{T+1}),    β̂_t = A (b(x_{t+1}) ∘ β̂_{t+1}) / c_{t+1}
-    γ_t(k) = α̂_t(k) β̂_t(k),      ξ_t(i, j) = α̂_t(i) A_ij b_j(x_{t+1}) β̂_{t+1}(j) / c_{t+1}
+    α̂_1 = π ∘ b(x_1) / c_1,      α̂_n = (α̂_{n−1} A) ∘ b(x_n) / c_n,      ln p(X|θ) = Σ_n ln c_n
+    β̂_N = 1 (or e / c_{N+1}),    β̂_n = A (b(x_{n+1}) ∘ β̂_{n+1}) / c_{n+1}
+    γ_nk = α̂_n(k) β̂_n(k),       ξ_n(j, k) = α̂_{n−1}(j) A_jk b_k(x_n) β̂_n(k) / c_n
 
 M step = normalised expected counts:
 
-    π_k = γ_1(k),   A_ij = Σ_t ξ_t(i, j) / Σ_t Σ_j' ξ_t(i, j')   (÷ Σ_{t≤T} γ_t(i) with STOP,
-    e_i = γ_T(i) / Σ_{t≤T} γ_t(i)),   B_km = Σ_{t: x_t = m} γ_t(k) / Σ_t γ_t(k),
-    λ_k = Σ_t γ_t(k) x_t / Σ_t γ_t(k)
+    π_k = γ_1k,   A_jk = Σ_n ξ_n(j, k) / Σ_n Σ_k' ξ_n(j, k')   (÷ Σ_{n≤N} γ_nj with STOP,
+    e_j = γ_Nj / Σ_{n≤N} γ_nj),   B_km = Σ_{n: x_n = m} γ_nk / Σ_n γ_nk,
+    μ_k = Σ_n γ_nk x_n / Σ_n γ_nk
 
 q(Z) is the posterior over whole paths, itself a Markov chain with q(z_1) = γ_1 and
-q(z_{t+1} | z_t) = ξ_t / γ_t, so its entropy is H(q) = −Σ γ_1 ln γ_1 − Σ_t Σ_ij ξ_t ln(ξ_t/γ_t)
-and L(q, θ) = E_q[ln p(X, Z | θ)] + H(q), KL(q‖p) = −H(q) − E_q[ln p(Z | X, θ)] follow from
+q(z_n | z_{n−1}) = ξ_n / γ_{n−1}, so its entropy is
+H(q) = −Σ_k γ_1k ln γ_1k − Σ_n Σ_jk ξ_n(j, k) ln(ξ_n(j, k) / γ_{n−1,j}), and
+L(q, θ) = E_q[ln p(X, Z | θ)] + H(q), KL(q‖p) = −H(q) − E_q[ln p(Z | X, θ)] follow from
 the expected counts: the laws of chapter 07 hold as for every other model.
 
 :func:`forward_backward` and :func:`baum_welch_step` below are the textbook version (plain
-numpy, one loop over t); long sequences go through the compiled twin in
+numpy, one loop over the steps); long sequences go through the compiled twin in
 :mod:`emlib._hmm_engine` (tested equal).
 """
 
@@ -163,8 +166,31 @@ def _check_chain(start: Any, trans: Any, end: Any) -> tuple[np.ndarray, np.ndarr
     return start, trans, end_vec
 
 
+class _Chain:
+    """What both parameter types share: the checked chain (π, A, e) and K."""
+
+    start: np.ndarray
+    trans: np.ndarray
+    end: np.ndarray | None
+
+    def _freeze(self, name: str, emission: np.ndarray) -> None:
+        start, trans, end = _check_chain(self.start, self.trans, self.end)
+        if emission.shape[0] != start.shape[0]:
+            raise ValueError(f"{name} must have K = {start.shape[0]} rows, "
+                             f"got {emission.shape[0]}")
+        emission.setflags(write=False)
+        for field_name, value in (("start", start), ("trans", trans), ("end", end),
+                                  (name, emission)):
+            object.__setattr__(self, field_name, value)
+
+    @property
+    def n_states(self) -> int:
+        """K, the number of hidden states."""
+        return int(self.start.shape[0])
+
+
 @dataclass(frozen=True)
-class HMMParams:
+class HMMParams(_Chain):
     """θ of a categorical HMM: ``start`` (K,), ``trans`` (K, K), ``emit`` (K, M), ``end``.
 
     ``emit[k, m]`` = p(symbol m | state k); ``end`` (K,) = p(STOP | state) or None (no STOP).
@@ -177,23 +203,13 @@ class HMMParams:
     end: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        start, trans, end = _check_chain(self.start, self.trans, self.end)
         emit = as_float_array(self.emit, "emit", ndim=2)
-        if emit.shape[0] != start.shape[0]:
-            raise ValueError(f"emit must have K = {start.shape[0]} rows, got {emit.shape[0]}")
-        object.__setattr__(self, "start", start)
-        object.__setattr__(self, "trans", trans)
-        object.__setattr__(self, "end", end)
-        object.__setattr__(self, "emit", _stochastic(emit, "emit", emit.shape))
-
-    @property
-    def n_states(self) -> int:
-        return int(self.start.shape[0])
+        self._freeze("emit", _stochastic(emit, "emit", emit.shape))
 
 
 @dataclass(frozen=True)
-class PoissonHMMParams:
-    """θ of a Poisson HMM: ``start``, ``trans``, ``rates`` (K,) = λ_k ≥ 0, ``end`` or None."""
+class PoissonHMMParams(_Chain):
+    """θ of a Poisson HMM: ``start``, ``trans``, ``rates`` (K,) = μ_k ≥ 0, ``end`` or None."""
 
     start: np.ndarray
     trans: np.ndarray
@@ -201,17 +217,10 @@ class PoissonHMMParams:
     end: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        start, trans, end = _check_chain(self.start, self.trans, self.end)
         rates = as_float_array(self.rates, "rates", ndim=1)
-        if rates.shape != start.shape or np.any(rates < 0):
-            raise ValueError(f"rates must hold K = {start.shape[0]} numbers >= 0, got {rates}")
-        rates.setflags(write=False)
-        for name, value in (("start", start), ("trans", trans), ("end", end), ("rates", rates)):
-            object.__setattr__(self, name, value)
-
-    @property
-    def n_states(self) -> int:
-        return int(self.start.shape[0])
+        if np.any(rates < 0):
+            raise ValueError(f"rates must be >= 0, got {rates}")
+        self._freeze("rates", rates)
 
 
 @dataclass(frozen=True)
@@ -515,7 +524,7 @@ class CategoricalHMMModel(_HMMModel):
 
 
 class PoissonHMMModel(_HMMModel):
-    """HMM over counts: b_k(x) = λ_k^x e^{−λ_k} / x! (hmmlearn's ``PoissonHMM``)."""
+    """HMM over counts: b_k(x) = μ_k^x e^{−μ_k} / x! (hmmlearn's ``PoissonHMM``)."""
 
     params_type = PoissonHMMParams
 
@@ -713,8 +722,8 @@ class _HMMEstimator(EMEstimator):
 
     def bic(self, X: Any) -> float:
         """BIC = −2 ln p(X|θ̂) + (#parameters) ln T (lower is better)."""
-        data = self.model_.validate_data(X) if hasattr(self, "model_") else None
         self._check_fitted()
+        data = self.model_.validate_data(X)
         return -2 * self.score(X) + self.n_parameters() * float(np.log(len(data.x)))
 
     def aic(self, X: Any) -> float:
@@ -764,7 +773,7 @@ class CategoricalHMM(_HMMEstimator):
 
 
 class PoissonHMM(_HMMEstimator):
-    """Baum–Welch for count sequences. Fitted: ``rates_`` (λ) and the names of
+    """Baum–Welch for count sequences. Fitted: ``rates_`` (μ) and the names of
     :class:`CategoricalHMM`."""
 
     def __init__(self, n_states: int = 2, *, end_state: bool = False, max_iter: int = 100,

@@ -131,7 +131,7 @@ def ice_cream_stepper() -> HMMStepperWidget:
 
 def plot_decoded_counts(ax: Axes, years: Any, counts: Any, rates: Any, states: Any, *,
                         title: str | None = None) -> None:
-    """A count series (dots) and, as a step line, the rate λ of its decoded state per year."""
+    """A count series (dots) and, as a step line, the mean μ of its decoded state per year."""
     check_instance(ax, Axes, "ax")
     years = as_float_array(years, "years", ndim=1)
     counts = as_float_array(counts, "counts", ndim=1)
@@ -141,7 +141,7 @@ def plot_decoded_counts(ax: Axes, years: Any, counts: Any, rates: Any, states: A
         raise ValueError("years, counts and states must have the same length")
     ax.plot(years, counts, "o", ms=3, color="#555555", label="counts")
     ax.step(years, rates[states], where="mid", color=plotting.COLORS[4], lw=1.8,
-            label="λ of the decoded state")
+            label="μ of the decoded state")
     ax.set_xlabel("year")
     ax.set_ylabel("count")
     ax.legend(loc="upper left", fontsize=7)

@@ -96,7 +96,7 @@ print("".join(str(m + 1) for m in diary))
 def joint(path, x, theta):
     """p(X, Z | θ) for one path, straight from the formula."""
     p = theta.start[path[0]] * theta.emit[path[0], x[0]]
-    for prev, k, m in zip(path[:-1], path[1:], x[1:]):
+    for prev, k, m in zip(path[:-1], path[1:], x[1:], strict=True):
         p *= theta.trans[prev, k] * theta.emit[k, m]
     return p * theta.end[path[-1]]
 
@@ -355,7 +355,7 @@ for K in (1, 2, 3, 4):
 
 # %%
 fig, axes = plotting.new_figure("tall", nrows=2)
-for ax, K in zip(axes, (2, 3)):
+for ax, K in zip(axes, (2, 3), strict=True):
     plot_decoded_counts(ax, years, counts, fits[K].rates_, fits[K].predict(counts),
                         title=f"K = {K}: Viterbi states, μ = {np.sort(fits[K].rates_).round(1)}")
 plt.show()
