@@ -350,3 +350,19 @@ def test_decoded_counts_picture():
     assert len(ax.lines) == 2
     with pytest.raises(ValueError, match="same length"):
         plot_decoded_counts(ax, years[:5], counts, est.rates_, est.predict(counts))
+
+
+def test_no_underflow_on_long_sequences_and_large_counts():
+    rng = np.random.default_rng(8)
+    params = random_params(rng, 3, 4)
+    _, x = sample(params, 20_000, rng)
+    slow = CategoricalHMMModel(3, 4, engine="numpy").evaluate(x, params)
+    fast = CategoricalHMMModel(3, 4, engine="numba").evaluate(x, params)
+    assert np.isfinite(slow.log_likelihood) and slow.log_likelihood < -10_000
+    assert fast.log_likelihood == pytest.approx(slow.log_likelihood, rel=1e-12)
+    # counts near a million: every b_k(x) underflows to 0 without the per-step shift
+    far = PoissonHMMParams([0.5, 0.5], [[0.9, 0.1], [0.1, 0.9]], [1e6, 1.001e6])
+    counts = rng.poisson(np.repeat([1e6, 1.001e6], 50))
+    trace = run(PoissonHMMModel(2), counts, far, max_iter=5, tol=None)
+    assert np.all(np.isfinite(trace.log_likelihoods))
+    assert_em_laws(trace.records, tol=1e-9, relative=True)
