@@ -36,7 +36,7 @@ def plot_trellis(ax: Axes, x: Any, params: HMMParams, *, state: int = 1,
     days = np.arange(1, len(x) + 1)
     share = fb.beta[:, state] / fb.beta.sum(1)
     ax.plot(days, fb.alpha[:, state], "--", color=plotting.COLORS[1], lw=1.2,
-            label=f"α: p({state_name} | x₁..x_t)")
+            label=f"α̂: p({state_name} | x₁..x_n)")
     ax.plot(days, share, ":", color=plotting.COLORS[0], lw=1.4, label=f"β share of {state_name}")
     ax.plot(days, fb.gamma[:, state], "-o", color=plotting.COLORS[4], ms=3, lw=1.8,
             label=f"γ: p({state_name} | X)")
@@ -44,7 +44,7 @@ def plot_trellis(ax: Axes, x: Any, params: HMMParams, *, state: int = 1,
         ax.text(day, -0.12, str(symbol + symbol_offset), ha="center", va="center", fontsize=7)
     ax.set_ylim(-0.2, 1.32)
     ax.set_xlim(0.3, len(x) + 0.7)
-    ax.set_xlabel("day t (the digits: observations)")
+    ax.set_xlabel("day n (the digits: observations)")
     ax.set_ylabel("probability")
     ax.legend(loc="upper center", ncol=3, fontsize=7, framealpha=0.9)
     log_p = fb.log_likelihood

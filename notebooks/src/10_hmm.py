@@ -357,7 +357,8 @@ for K in (1, 2, 3, 4):
 fig, axes = plotting.new_figure("tall", nrows=2)
 for ax, K in zip(axes, (2, 3), strict=True):
     plot_decoded_counts(ax, years, counts, fits[K].rates_, fits[K].predict(counts),
-                        title=f"K = {K}: Viterbi states, μ = {np.sort(fits[K].rates_).round(1)}")
+                        title=f"K = {K}: Viterbi states, μ = "
+                        + ", ".join(f"{m:.1f}" for m in np.sort(fits[K].rates_)))
 plt.show()
 
 # %% [markdown]
