@@ -412,18 +412,21 @@ print("largest parameter difference:",
 # | symbol | meaning |
 # |---|---|
 # | x_n, N | the observation at step n (ice creams on day n); the length of the sequence |
-# | z_n, K | the hidden state at step n; the number of states |
-# | M | the number of symbols (categorical emissions) |
+# | z_n, z_nk | the hidden state at step n; its 1-of-K coding |
+# | K | the number of hidden states |
+# | M | the number of symbols of a categorical HMM |
 # | π_k | the start probability p(z_1 = k) (the mixing weight of the first step) |
 # | A_jk | the transition probability p(z_n = k \| z_{n−1} = j) |
 # | B_km | the emission probability p(x_n = m \| z_n = k) |
 # | e_k | the stopping probability p(STOP \| z_N = k) (Eisner's end state) |
-# | μ_k | the mean (rate) of state k's Poisson emission |
+# | μ_k (Poisson) | the mean (rate) of state k's Poisson emission |
 # | α(z_nk), β(z_nk) | forward p(x_1..x_n, z_n = k); backward p(x_{n+1}..x_N, STOP \| z_n = k) |
 # | α̂(z_nk), c_n | scaled forward p(z_n = k \| x_1..x_n); normaliser p(x_n \| x_1..x_{n−1}) |
-# | γ_nk | the responsibility p(z_n = k \| X, θ) |
+# | γ_nk | the responsibility p(z_n = k \| X, θ) (given the whole sequence) |
 # | ξ_n(j, k) | the pair posterior p(z_{n−1} = j, z_n = k \| X, θ) |
-# | Q, L(q, θ), H(q) | expected complete-data log-likelihood; the lower bound Q + H(q); entropy |
+# | Q(θ, θ_old) | the expected complete-data log-likelihood E_q[ln p(X, Z \| θ)] |
+# | L(q, θ) | the lower bound Q + H(q) ≤ ln p(X \| θ) |
+# | H(q) = −Σ q ln q | the entropy of the path posterior q(Z) |
 #
 # ## Exercises
 # 1. Show that Σ_k γ_nk = 1 for every n, and that Σ_k ξ_n(j, k) = γ_{n−1,j}.
