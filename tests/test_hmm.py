@@ -366,3 +366,13 @@ def test_no_underflow_on_long_sequences_and_large_counts():
     trace = run(PoissonHMMModel(2), counts, far, max_iter=5, tol=None)
     assert np.all(np.isfinite(trace.log_likelihoods))
     assert_em_laws(trace.records, tol=1e-9, relative=True)
+
+
+def test_model_module_imports_no_views_and_no_compiler():
+    import subprocess
+    import sys
+
+    code = ("import sys, emlib.hmm, emlib.exercises; "
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'numba') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
