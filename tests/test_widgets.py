@@ -258,3 +258,20 @@ def test_each_click_redraws_once():
     drawn.clear()
     w.slider.value = 1
     assert drawn == ["E"]
+
+
+def test_online_em_widget_checks_its_settings_when_built():
+    from emlib.theory import GaussianMixture1D, Mixture1DParams
+    from emlib.views.variants import OnlineEMWidget
+
+    x = np.concatenate([np.linspace(-2, 0, 20), np.linspace(1, 3, 20)])
+    start = Mixture1DParams([0.5, 0.5], [-1.0, 2.0], [1.0, 1.0])
+    model = GaussianMixture1D(2)
+    for kwargs, error, name in [({"seed": -1}, ValueError, "seed"),
+                                ({"seed": 1.5}, TypeError, "seed"),
+                                ({"batch_size": 0}, ValueError, "batch_size"),
+                                ({"alpha": float("nan")}, ValueError, "alpha")]:
+        with pytest.raises(error, match=name):
+            OnlineEMWidget(model, x, start, start, **kwargs)
+    with pytest.raises(TypeError, match="GaussianMixture1D"):
+        OnlineEMWidget(BinomialMixture(2, 10), x, start, start)
