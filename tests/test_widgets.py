@@ -275,3 +275,25 @@ def test_online_em_widget_checks_its_settings_when_built():
             OnlineEMWidget(model, x, start, start, **kwargs)
     with pytest.raises(TypeError, match="GaussianMixture1D"):
         OnlineEMWidget(BinomialMixture(2, 10), x, start, start)
+
+
+def test_em_effect_widget_keeps_the_bounds_of_the_e_steps_in_its_trace_only():
+    from emlib.theory import OneMeanMixture, bound_curve
+    from emlib.views.theory import EMEffectWidget
+
+    x = np.concatenate([np.linspace(-3, 1, 30), np.linspace(0, 4, 45)])
+    model = OneMeanMixture([0.0, 2.0], [1.0, 1.0], [0.4, 0.6])
+    parameter = model.parameter(-4, 3)
+    w = EMEffectWidget(model, x, model.params_at(-3.5), parameter, n_grid=40)
+    for name in ["E step", "M step", "E step"]:
+        w.buttons[name].click()
+    assert [t for t, _ in w.bounds()] == [-3.5, parameter.get(w.stepper.params)]
+    w.buttons["Undo"].click()
+    assert len(w.bounds()) == 1
+    w.buttons["Reset"].click()
+    assert w.bounds() == []
+    w.buttons["E step"].click()
+    (touch, curve), = w.bounds()
+    fresh = bound_curve(model, w.stepper.X, w.stepper.posterior, w.stepper.params, parameter,
+                        w.grid)
+    assert touch == -3.5 and np.array_equal(curve, fresh)

@@ -113,7 +113,7 @@ class EMEffectWidget(CourseWidget):
         self.stepper = Stepper(model, X, params)
         self.parameter = parameter
         self.grid = parameter.grid(n_grid)
-        self._cache: dict[int, tuple[Record, np.ndarray]] = {}
+        self._bounds: list[tuple[Record, np.ndarray]] = []  # (E record, its bound), in order
         self.curve = likelihood_curve(model, self.stepper.X, self.stepper.params, parameter,
                                       self.grid)
         self.buttons = {
@@ -146,16 +146,16 @@ class EMEffectWidget(CourseWidget):
     def bounds(self) -> list[tuple[float, np.ndarray]]:
         """(θ where it touches, L(q, θ) on the grid) for every E step so far."""
         s = self.stepper
-        out = []
-        for record in s.trace.records:
-            if record.step == "E":
-                key = id(record)
-                if key not in self._cache or self._cache[key][0] is not record:
-                    self._cache[key] = (record, bound_curve(s.model, s.X, record.posterior,
-                                                            record.params, self.parameter,
-                                                            self.grid))
-                out.append((self.parameter.get(record.params), self._cache[key][1]))
-        return out
+        e_records = [record for record in s.trace.records if record.step == "E"]
+        same = 0  # the bounds of the E steps still in the trace are kept; Undo drops the rest
+        while (same < min(len(e_records), len(self._bounds))
+               and self._bounds[same][0] is e_records[same]):
+            same += 1
+        del self._bounds[same:]
+        for record in e_records[same:]:
+            self._bounds.append((record, bound_curve(s.model, s.X, record.posterior,
+                                                     record.params, self.parameter, self.grid)))
+        return [(self.parameter.get(record.params), curve) for record, curve in self._bounds]
 
     def _redraw(self) -> None:
         s = self.stepper
