@@ -98,7 +98,7 @@ def new_figure(size: str = "square", ncols: int = 1, nrows: int = 1, *, fast: bo
     """A new pyplot figure of one of the named ``SIZES`` in the course style, with its axes.
 
     For notebook cells: the figure belongs to pyplot, so the notebook's backend shows it
-    (``plt.show()``). Widgets and files use :class:`Canvas` instead. ``fast=True`` uses
+    (``plt.show()``). Widgets use :class:`Canvas` instead. ``fast=True`` uses
     fixed margins instead of matplotlib's constrained layout.
     """
     import matplotlib.pyplot as plt  # only a notebook cell needs pyplot
