@@ -23,6 +23,7 @@
 #    the yearly number of major earthquakes.
 
 # %%
+# %matplotlib inline
 import itertools
 
 import matplotlib.pyplot as plt
