@@ -51,7 +51,7 @@ def _case(k: int, iterations: int, counts=_COUNTS, label: str = "arXiv",
 
     def emlib() -> float:
         with threadpool_limits(threads):
-            return PLSA(k, max_iter=iterations, tol=0).fit(counts, init=start).log_likelihood_
+            return PLSA(k, max_iter=iterations, tol=None, init=start).fit(counts).log_likelihood_
 
     def peer() -> float:
         nmf = NMF(k, init="custom", solver="mu", beta_loss="kullback-leibler", tol=0,

@@ -18,9 +18,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .ball import ridge_figure
+from .corpus import toy_counts
 from .em import Stepper, run
 from .mixtures import BinomialMixture, BinomialMixtureParams
-from .plsa import PLSAModel, toy_counts
+from .plsa import PLSAModel
 from .views import plotting
 
 __all__ = ["FIGURES", "coin_stepper_mid_run", "em_effect", "gmm_old_faithful", "main",
