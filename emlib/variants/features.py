@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.optimize import minimize
 
 from .._validation import as_float_array, check_distribution, check_int, check_real
 from ..em import LatentClassModel
 from ..theory import VectorMap
-from .ascent import AscentResult, gradient_ascent, lbfgs_ascent
+from .ascent import AscentResult, gradient_ascent
 from .map_em import _MAPObjective
 
 __all__ = [
@@ -132,8 +133,8 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
 
         Σ_w e_kw ln θ_k(w) − λ‖β_k‖²/2,   gradient  Fᵀ(e_k − E_k θ_k) − λβ_k
 
-    which has no closed form: :meth:`m_step` runs L-BFGS (:func:`lbfgs_ascent`) from β = 0
-    for up to ``max_inner`` steps (an "exact" M step, to ‖∇‖∞ ≤ ``inner_tol``);
+    which has no closed form (:meth:`beta_objective`): :meth:`m_step` runs SciPy's L-BFGS-B
+    from β = 0 for up to ``max_inner`` steps (an "exact" M step, to ‖∇‖∞ ≤ ``inner_tol``);
     :meth:`newton_beta` is Newton's method for small feature sets; :class:`GeneralizedEM`
     instead takes a few cheap gradient steps from β_old. With identity features only and
     λ → 0 this is the plain mixture of multinomials, whose M step is θ_k(w) = e_kw / E_k.
@@ -189,8 +190,17 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
         return log_w + X.log_coefficient[:, None] + X.counts @ log_theta.T
 
     # -- M step ---------------------------------------------------------------------------
-    def _beta_objective(self, expected: np.ndarray) -> tuple[Callable, Callable]:
+    def beta_objective(self, expected: Any) -> tuple[Callable, Callable]:
+        """(f, ∇f) of the M step for β, on the flattened (K·P) vector β:
+
+            f(β) = Σ_kw e_kw ln θ_k(w) − λ‖β‖²/2,   ∇_β_k f = Fᵀ(e_k − E_k θ_k) − λβ_k
+
+        for expected counts ``expected`` e_kw = Σ_d q_dk c_dw (K, V). Concave."""
+        expected = as_float_array(expected, "expected", ndim=2)
         k, p = self.n_components, self.features.shape[1]
+        if expected.shape != (k, self.features.shape[0]):
+            raise ValueError(f"expected must be (K, V) = {(k, self.features.shape[0])}, got "
+                             f"{expected.shape}")
         totals = expected.sum(axis=1, keepdims=True)
 
         def value(flat: np.ndarray) -> float:
@@ -209,7 +219,7 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
 
     def fit_beta(self, expected: np.ndarray, beta0: np.ndarray, max_steps: int) -> AscentResult:
         """Gradient ascent on Σ_kw e_kw ln θ_k(w) − λ‖β‖²/2 from ``beta0``."""
-        value, gradient = self._beta_objective(expected)
+        value, gradient = self.beta_objective(expected)
         return gradient_ascent(value, gradient, np.asarray(beta0, float).ravel(),
                                max_steps=max_steps, tol=self.inner_tol)
 
@@ -260,12 +270,15 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
         return beta, steps
 
     def m_step(self, X: CountData, posterior: np.ndarray) -> FeatureMixtureParams:
-        """π_k = N_k/n; β = argmax by :func:`lbfgs_ascent` from β = 0 (to ``inner_tol``)."""
+        """π_k = N_k/n; β = argmax f (:meth:`beta_objective`) by SciPy's L-BFGS-B from β = 0
+        (to ‖∇f‖∞ ≤ ``inner_tol``, at most ``max_inner`` iterations)."""
         expected = posterior.T @ X.counts
-        value, gradient = self._beta_objective(expected)
-        result = lbfgs_ascent(value, gradient, np.zeros(self.n_components
+        value, gradient = self.beta_objective(expected)
+        result = minimize(lambda b: -value(b), np.zeros(self.n_components
                                                         * self.features.shape[1]),
-                              max_steps=self.max_inner, tol=self.inner_tol, ftol=1e-14)
+                          jac=lambda b: -gradient(b), method="L-BFGS-B",
+                          options={"maxiter": self.max_inner, "gtol": self.inner_tol,
+                                   "ftol": 1e-14})
         return FeatureMixtureParams(posterior.mean(axis=0),
                                     result.x.reshape(self.n_components, -1))
 
