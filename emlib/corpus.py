@@ -3,9 +3,9 @@ and how well topics agree with document labels.
 
 A corpus is a (documents × words) table of counts n(d, w), almost all zero. PLSA only ever
 touches the nnz observed pairs, so the table is kept as (document, word, count) triplets
-sorted by document, with the index arrays that sums over words (per document) and over
-documents (per word) need: :class:`DocumentWordCounts`, built once by
-:func:`as_document_word_counts` from a dense array or a SciPy sparse matrix.
+sorted by document (the layout of a SciPy CSR matrix, whose index arrays it keeps, so that
+sums over words and over documents are sparse products): :class:`DocumentWordCounts`,
+built once by :func:`as_document_word_counts` from a dense array or a SciPy sparse matrix.
 :func:`toy_counts` counts the twelve hand-made documents of :data:`TOY_CORPUS`;
 :func:`contingency_table` and :func:`purity` score clusters (topics) against labels.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._validation import as_float_array
 
@@ -33,9 +34,10 @@ __all__ = [
 class DocumentWordCounts:
     """Validated sparse counts as (document, word, count) triplets, sorted by document.
 
-    Built once by :func:`as_document_word_counts`; holds the index arrays both grouped
-    sums need: ``doc_starts`` (where each document's run begins, for sums over words) and
-    ``word_order``/``word_starts`` (the pairs sorted by word, for sums over documents).
+    Built once by :func:`as_document_word_counts`. ``doc_starts``/``doc_sizes`` locate each
+    document's run of pairs; ``indptr`` and ``indices`` are the same layout as a SciPy CSR
+    matrix, so :meth:`pair_matrix` puts any per-pair values into a (D, W) sparse matrix
+    without copying an index.
     """
 
     doc: np.ndarray            # (nnz,) document index of each pair, non-decreasing
@@ -46,10 +48,8 @@ class DocumentWordCounts:
     doc_lengths: np.ndarray    # (D,) n(d)
     doc_starts: np.ndarray     # (D,) first pair of each document
     doc_sizes: np.ndarray      # (D,) number of distinct words of each document
-    word_order: np.ndarray     # (nnz,) permutation sorting the pairs by word
-    doc_by_word: np.ndarray    # (nnz,) doc[word_order]
-    word_starts: np.ndarray    # first pair (in word order) of each present word
-    present_words: np.ndarray  # the words with a non-zero count, increasing
+    indptr: np.ndarray         # (D + 1,) CSR row pointer: pairs of d are indptr[d]:indptr[d+1]
+    indices: np.ndarray        # (nnz,) ``word`` in CSR's index type
     log_p_d: float             # Σ_d n(d) ln(n(d)/N), the constant part of ln p
 
     @property
@@ -73,11 +73,14 @@ class DocumentWordCounts:
 
     def document_blocks(self, step: int) -> list[tuple[int, int]]:
         """Runs of whole documents with about ``step`` pairs each: (first, end) documents."""
-        return _blocks(self.doc_starts, self.nnz, step)
+        cuts = np.unique(np.r_[np.searchsorted(self.doc_starts, np.arange(0, self.nnz, step)),
+                               self.n_docs])
+        return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
 
-    def word_blocks(self, step: int) -> list[tuple[int, int]]:
-        """Runs of whole present words (in word order) with about ``step`` pairs each."""
-        return _blocks(self.word_starts, self.nnz, step)
+    def pair_matrix(self, values: np.ndarray) -> sp.csr_matrix:
+        """The (D, W) sparse matrix with ``values`` (nnz,) at the observed pairs, 0 elsewhere
+        (sharing this object's index arrays)."""
+        return sp.csr_matrix((values, self.indices, self.indptr), shape=self.shape, copy=False)
 
 
 def _triplets(counts: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
@@ -97,8 +100,8 @@ def as_document_word_counts(counts: Any, name: str = "counts", *,
                             allow_empty_documents: bool = False) -> DocumentWordCounts:
     """Check a (documents × words) count matrix and turn it into sorted triplets.
 
-    Accepts a dense array-like or a SciPy sparse matrix (read through ``tocoo()``, so SciPy
-    is never imported here); duplicate sparse entries are summed and explicit zeros dropped.
+    Accepts a dense array-like or a SciPy sparse matrix/array (read through ``tocoo()``);
+    duplicate sparse entries are summed and explicit zeros dropped.
     Raises ``ValueError`` naming ``name`` for negative, non-integer or non-finite counts,
     no documents, an empty vocabulary, all-zero counts, or documents without any word
     (unless ``allow_empty_documents``: then their P(z|d) stays at its start).
@@ -134,24 +137,14 @@ def as_document_word_counts(counts: Any, name: str = "counts", *,
         raise ValueError(f"{name} has {empty.size} document(s) without any word (rows {shown}); "
                          "P(z|d) is undefined for them: drop those rows")
     doc_lengths = np.bincount(doc, weights=data, minlength=n_docs)
-    doc_starts = np.concatenate([[0], np.cumsum(doc_sizes)[:-1]]).astype(np.intp)
-    word_order = np.argsort(word, kind="stable").astype(np.intp)
-    sorted_words = word[word_order]
-    word_starts = np.flatnonzero(np.r_[True, sorted_words[1:] != sorted_words[:-1]])
+    indptr = np.concatenate([[0], np.cumsum(doc_sizes)])
+    index_type = np.int32 if max(word.size, n_words) < 2**31 - 1 else np.int64
     total = doc_lengths.sum()
     nonempty = doc_lengths > 0
     log_p_d = float(np.sum(doc_lengths[nonempty] * np.log(doc_lengths[nonempty] / total)))
-    return DocumentWordCounts(doc, word, data, n_docs, n_words, doc_lengths, doc_starts,
-                              doc_sizes, word_order, doc[word_order],
-                              word_starts.astype(np.intp),
-                              sorted_words[word_starts], log_p_d)
-
-
-def _blocks(starts: np.ndarray, total: int, step: int) -> list[tuple[int, int]]:
-    """Split groups (documents or words, given by their first pair ``starts``) into runs of
-    whole groups with about ``step`` pairs each; returns (first group, end group) pairs."""
-    cuts = np.unique(np.r_[np.searchsorted(starts, np.arange(0, total, step)), starts.size])
-    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+    return DocumentWordCounts(doc, word, data, n_docs, n_words, doc_lengths,
+                              indptr[:-1].astype(np.intp), doc_sizes, indptr.astype(index_type),
+                              word.astype(index_type), log_p_d)
 
 
 # ---------------------------------------------------------------------------------------

@@ -26,15 +26,16 @@ chapter 07 still holds (β = 1 is plain EM).
 (:class:`~emlib.corpus.DocumentWordCounts`) and fuses the E step with the expected counts
 the M step needs, in one pass at fixed θ: with R(d,w) = n(d,w) / Σ_z P(z|d) P(w|z),
 
-    N(d,z) = Σ_w n(d,w) q(z|d,w) = P(z|d) Σ_w R(d,w) P(w|z)
-    N(z,w) = Σ_d n(d,w) q(z|d,w) = P(w|z) Σ_d R(d,w) P(z|d)
+    N(d,z) = Σ_w n(d,w) q(z|d,w) = P(z|d) Σ_w R(d,w) P(w|z)     = P(z|d) [R P(w|z)ᵀ](d,z)
+    N(z,w) = Σ_d n(d,w) q(z|d,w) = P(w|z) Σ_d R(d,w) P(z|d)     = P(w|z) [Rᵀ P(z|d)](w,z)
 
-computed by two grouped sums (``np.add.reduceat`` over the pairs sorted by document and by
-word) of gathered (pairs × K) rows, in cache-sized blocks: O(nnz·K) time per iteration and
-no (nnz, K) array at all; the table q is only formed when someone asks for it. The
-expected counts are PLSA's sufficient statistics (:class:`PLSAStatistics`), carried by the
-posterior (:class:`PLSAPosterior`), so the M step needs no pass over the data. Entries of
-N below :data:`NEGLIGIBLE_COUNT` are set to 0 (no subnormal numbers, which are slow).
+The denominators are row-wise dot products of gathered (pairs × K) rows, in cache-sized
+blocks; the two sums are products of the sparse D × W matrix R with dense (·, K) factors
+(SciPy's CSR kernels): O(nnz·K) time per iteration and no (nnz, K) array at all; the
+table q is only formed when someone asks for it. The expected counts are PLSA's
+sufficient statistics (:class:`PLSAStatistics`), carried by the posterior
+(:class:`PLSAPosterior`), so the M step needs no pass over the data. Entries of N below
+:data:`NEGLIGIBLE_COUNT` are set to 0 (no subnormal numbers, which are slow).
 """
 
 from __future__ import annotations
@@ -369,41 +370,23 @@ class PLSAModel(StatisticsModel, LatentClassModel):
             theta, phi_t = theta ** self.beta, phi_t ** self.beta
         K = theta.shape[1]
         count = X.count
-        # Two sweeps over the pairs: in document order (the denominators, and the sums over
-        # words) and in word order (the sums over documents). Each sweep runs in blocks of
-        # about CHUNK_VALUES / K pairs, so that its (block, K) gathers stay in the CPU cache:
-        # a Python loop over ~nnz·K/2¹⁶ blocks, never over documents or words. Rows of K
-        # contiguous values make the gathers (np.take along axis 0) fast.
-        step = max(64, CHUNK_VALUES // K)
+        # The denominators Σ_z P(z|d)^β P(w|z)^β at the pairs, in blocks of whole documents
+        # with about CHUNK_VALUES / K pairs, so that the (block, K) gathers stay in the CPU
+        # cache (a Python loop over ~nnz·K/2¹⁶ blocks, never over documents). Then the two
+        # sums of R(d,w) = n(d,w) / den are sparse products R P(w|z)^β and Rᵀ P(z|d)^β.
         den = np.empty(X.nnz)
-        doc_sums = np.empty((X.n_docs, K))          # Σ_w R(d,w) P(w|z)^β
-        for a, b in X.document_blocks(step):        # pairs in document order
+        for a, b in X.document_blocks(max(64, CHUNK_VALUES // K)):
             lo, hi = X.doc_starts[a], (X.doc_starts[b] if b < X.n_docs else X.nnz)
-            by_doc = np.repeat(theta[a:b], X.doc_sizes[a:b], axis=0)    # P(z|d_i)^β
-            by_word = np.take(phi_t, X.word[lo:hi], axis=0)             # P(w_i|z)^β
-            block_den = np.einsum("nk,nk->n", by_doc, by_word)
-            den[lo:hi] = block_den
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = count[lo:hi] / block_den                         # R(d,w)
-            if not np.all(block_den > 0):
-                ratio[block_den <= 0] = 0.0
-            by_word *= ratio[:, None]
-            doc_sums[a:b] = np.add.reduceat(by_word, X.doc_starts[a:b] - lo, axis=0)
+            den[lo:hi] = np.einsum("nk,nk->n",
+                                   np.repeat(theta[a:b], X.doc_sizes[a:b], axis=0),  # P(z|d_i)^β
+                                   np.take(phi_t, X.word[lo:hi], axis=0))          # P(w_i|z)^β
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(den > 0, count / den, 0.0)[X.word_order]   # R in word order
-        n_present = X.word_starts.size
-        word_sums = np.empty((n_present, K))        # Σ_d R(d,w) P(z|d)^β
-        for a, b in X.word_blocks(step):            # pairs in word order
-            lo, hi = X.word_starts[a], (X.word_starts[b] if b < n_present else X.nnz)
-            by_doc = np.take(theta, X.doc_by_word[lo:hi], axis=0)      # P(z|d_i)^β
-            by_doc *= ratio[lo:hi, None]
-            word_sums[a:b] = np.add.reduceat(by_doc, X.word_starts[a:b] - lo, axis=0)
-        if n_present == X.n_words:
-            topic_word = (phi_t * word_sums).T
-        else:
-            topic_word = np.zeros((K, X.n_words))
-            topic_word[:, X.present_words] = (phi_t[X.present_words] * word_sums).T
-        topic_word = np.ascontiguousarray(topic_word)
+            ratio = count / den                                          # R(d,w)
+        if not np.all(den > 0):
+            ratio[den <= 0] = 0.0
+        R = X.pair_matrix(ratio)
+        doc_sums = R @ phi_t                        # Σ_w R(d,w) P(w|z)^β, (D, K)
+        topic_word = np.ascontiguousarray((phi_t * (R.T @ theta)).T)   # P(w|z)^β Σ_d R P(z|d)^β
         doc_topic = theta * doc_sums
         doc_topic[doc_topic < NEGLIGIBLE_COUNT] = 0.0
         topic_word[topic_word < NEGLIGIBLE_COUNT] = 0.0
@@ -428,13 +411,13 @@ class PLSAModel(StatisticsModel, LatentClassModel):
         if table.shape != (X.nnz, self.n_topics):
             raise ValueError(f"posterior must have shape (nnz, K) = {(X.nnz, self.n_topics)}, "
                              f"got {table.shape}")
-        weighted = np.ascontiguousarray((table * X.count[:, None]).T)   # (K, nnz)
-        doc_topic = np.add.reduceat(weighted, X.doc_starts, axis=1).T
-        topic_word = np.zeros((self.n_topics, X.n_words))
-        topic_word[:, X.present_words] = np.add.reduceat(weighted[:, X.word_order],
-                                                         X.word_starts, axis=1)
-        entropy = -float(np.sum(xlogy(weighted.T, table)))
-        return PLSAStatistics(np.ascontiguousarray(doc_topic), topic_word), entropy
+        weighted = table * X.count[:, None]                              # (nnz, K)
+        doc_topic = np.stack([np.bincount(X.doc, weights=column, minlength=X.n_docs)
+                              for column in weighted.T], axis=1)
+        topic_word = np.stack([np.bincount(X.word, weights=column, minlength=X.n_words)
+                               for column in weighted.T])
+        entropy = -float(np.sum(xlogy(weighted, table)))
+        return PLSAStatistics(doc_topic, topic_word), entropy
 
     def e_step(self, X: Any, params: PLSAParams) -> PLSAPosterior:
         """q(z|d,w) ∝ [P(z|d) P(w|z)]^β at the observed pairs (an implicit table)."""
