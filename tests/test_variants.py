@@ -366,6 +366,41 @@ def test_online_em_arguments():
     assert online.n_iter_ == online.n_updates == len(X) // 10 and online.params_ is online.params
 
 
+def test_online_em_with_statistics_dataclasses_summed_over_rows():
+    """The protocol of emlib.em: statistics are Σ_n over the rows (a Statistics dataclass
+    that adds and scales); online EM averages them per batch, so batches of unequal size
+    weigh each sample alike and a single full batch is one batch-EM step."""
+    from dataclasses import dataclass
+
+    from emlib.em import Statistics
+
+    @dataclass(frozen=True)
+    class Moments(Statistics):
+        counts: np.ndarray
+        sums: np.ndarray
+        squares: np.ndarray
+
+    class Summed(GaussianMixture1D):
+        def expected_statistics(self, X, posterior):
+            return Moments(posterior.sum(0), posterior.T @ X, posterior.T @ X ** 2)
+
+        def params_from_statistics(self, stats):
+            return super().params_from_statistics(
+                np.stack([stats.counts, stats.sums, stats.squares]))
+
+    X = line_data(0)
+    model = Summed(2)
+    online = OnlineEM(model, START)
+    online.partial_fit(X)
+    expected = model.m_step(X, model.e_step(X, START))
+    np.testing.assert_allclose(online.params.means, expected.means, atol=1e-12)
+    assert isinstance(online.stats, Moments)
+    np.testing.assert_allclose(online.stats.counts.sum(), 1.0)   # per-sample averages
+    fit = OnlineEM(model, START, batch_size=30, n_epochs=5, random_state=0).fit(X)
+    batch = run(model, X, START, max_iter=500, tol=1e-12).params
+    np.testing.assert_allclose(fit.params.means, batch.means, atol=0.2)
+
+
 def test_online_em_refuses_params_of_the_wrong_type():
     """Issue 11: a params object of the wrong type used to fail deep inside (AttributeError)."""
     X = line_data(0)
