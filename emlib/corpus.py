@@ -137,6 +137,8 @@ def as_document_word_counts(counts: Any, name: str = "counts", *,
         raise ValueError(f"{name} has {empty.size} document(s) without any word (rows {shown}); "
                          "P(z|d) is undefined for them: drop those rows")
     doc_lengths = np.bincount(doc, weights=data, minlength=n_docs)
+    if not np.isfinite(doc_lengths.sum()):
+        raise ValueError(f"{name} is too large: the total number of words overflows")
     indptr = np.concatenate([[0], np.cumsum(doc_sizes)])
     index_type = np.int32 if max(word.size, n_words) < 2**31 - 1 else np.int64
     total = doc_lengths.sum()

@@ -531,3 +531,22 @@ def test_params_from_statistics_refuses_bad_counts():
                                   (good[0], np.ones((3, 4)))):
         with pytest.raises(ValueError, match="stats"):
             model.params_from_statistics(PLSAStatistics(doc_topic, topic_word))
+
+
+@pytest.mark.parametrize("factor", [1e6, 2.0**60])
+def test_scaling_every_count_leaves_em_unchanged(factor):
+    """P(z|d) = N(d,z)/n(d) and P(w|z) = N(z,w)/Σ_w N(z,w) do not change when every count
+    is multiplied by c, so the whole EM path is the same, and ln p (P(d) = n(d)/N included)
+    is multiplied by c."""
+    counts, _, _ = toy_counts()
+    base = PLSA(3, max_iter=40, tol=None, random_state=0).fit(counts)
+    big = PLSA(3, max_iter=40, tol=None, random_state=0).fit(counts * factor)
+    np.testing.assert_allclose(big.p_w_given_z_, base.p_w_given_z_, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(big.p_z_given_d_, base.p_z_given_d_, rtol=1e-9, atol=1e-15)
+    assert big.log_likelihood_ == pytest.approx(factor * base.log_likelihood_, rel=1e-9)
+    assert_em_laws(big.trace_.records)
+
+
+def test_counts_whose_total_overflows_are_refused():
+    with pytest.raises(ValueError, match="too large"):
+        PLSA(2).fit(np.array([[1e308, 1e308], [1.0, 2.0]]))
