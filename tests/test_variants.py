@@ -297,6 +297,20 @@ def test_variational_bayes_estimator_conventions():
         VariationalGaussianMixture1D(2, tol=-1.0).fit(X)
 
 
+@pytest.mark.parametrize("shift, scale", [(1e8, 1.0), (0.0, 1e-150), (0.0, 1e150)])
+def test_variational_bayes_follows_shifts_and_scales_of_the_data(shift, scale):
+    """Default priors are set from the data (m₀ = mean, W₀⁻¹ = var), so moving or scaling
+    the data moves or scales the answer; the ELBO of a density changes by −n ln(scale)."""
+    X = two_clusters()
+    base = VariationalGaussianMixture1D(3, random_state=1).fit(X)
+    moved = VariationalGaussianMixture1D(3, random_state=1).fit(X * scale + shift)
+    np.testing.assert_allclose((moved.means_ - shift) / scale, base.means_, rtol=1e-6)
+    np.testing.assert_allclose(moved.variances_ / scale ** 2, base.variances_, rtol=1e-5)
+    np.testing.assert_allclose(moved.weights_, base.weights_, atol=1e-6)
+    assert moved.lower_bound_ == pytest.approx(base.lower_bound_ - len(X) * np.log(scale),
+                                               rel=1e-6)
+
+
 def test_variational_bayes_refuses_responsibilities_with_the_wrong_k():
     """Issue 11: a (n, K') responsibility matrix used to be accepted silently."""
     X = two_clusters()
