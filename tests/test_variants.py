@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 from toy_models import LINE_START, line_data
 
 from emlib._validation import NotFittedError
-from emlib.em import SufficientStatisticsModel, run
+from emlib.em import Statistics, SufficientStatisticsModel, run
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
 from emlib.theory import GaussianMixture1D, Mixture1DParams
 from emlib.variants import (
@@ -355,10 +357,31 @@ def test_online_em_for_the_coins():
     np.testing.assert_allclose(online.params.p, batch.p, atol=0.01)
 
 
-def test_online_em_with_full_batches_and_unit_steps_is_batch_em():
+@dataclass(frozen=True)
+class Moments(Statistics):
+    """Σ_n q_nk, Σ_n q_nk x_n, Σ_n q_nk x_n²: the protocol's statistics, summed over rows."""
+
+    counts: np.ndarray
+    sums: np.ndarray
+    squares: np.ndarray
+
+
+class SummedMixture(GaussianMixture1D):
+    """The 1-D mixture with its statistics as a Statistics dataclass of sums over rows."""
+
+    def expected_statistics(self, X, posterior):
+        return Moments(posterior.sum(0), posterior.T @ X, posterior.T @ X ** 2)
+
+    def params_from_statistics(self, stats):
+        return super().params_from_statistics(
+            np.stack([stats.counts, stats.sums, stats.squares]))
+
+
+@pytest.mark.parametrize("model", [GaussianMixture1D(2), SummedMixture(2)],
+                         ids=["array statistics", "Statistics dataclass"])
+def test_online_em_with_full_batches_and_unit_steps_is_batch_em(model):
     """η = 1 (α = 1, t₀ = 0 gives η_1 = 1 only); feeding the whole data once = one EM step."""
     X = line_data(0)
-    model = GaussianMixture1D(2)
     online = OnlineEM(model, START)
     online.partial_fit(X)
     expected = model.m_step(X, model.e_step(X, START))
@@ -380,38 +403,16 @@ def test_online_em_arguments():
     assert online.n_iter_ == online.n_updates == len(X) // 10 and online.params_ is online.params
 
 
-def test_online_em_with_statistics_dataclasses_summed_over_rows():
-    """The protocol of emlib.em: statistics are Σ_n over the rows (a Statistics dataclass
-    that adds and scales); online EM averages them per batch, so batches of unequal size
-    weigh each sample alike and a single full batch is one batch-EM step."""
-    from dataclasses import dataclass
-
-    from emlib.em import Statistics
-
-    @dataclass(frozen=True)
-    class Moments(Statistics):
-        counts: np.ndarray
-        sums: np.ndarray
-        squares: np.ndarray
-
-    class Summed(GaussianMixture1D):
-        def expected_statistics(self, X, posterior):
-            return Moments(posterior.sum(0), posterior.T @ X, posterior.T @ X ** 2)
-
-        def params_from_statistics(self, stats):
-            return super().params_from_statistics(
-                np.stack([stats.counts, stats.sums, stats.squares]))
-
+def test_online_em_averages_statistics_summed_over_rows():
+    """Statistics summed over the rows are divided by the batch size, so batches of unequal
+    size weigh each sample alike."""
     X = line_data(0)
-    model = Summed(2)
-    online = OnlineEM(model, START)
+    online = OnlineEM(SummedMixture(2), START)
     online.partial_fit(X)
-    expected = model.m_step(X, model.e_step(X, START))
-    np.testing.assert_allclose(online.params.means, expected.means, atol=1e-12)
     assert isinstance(online.stats, Moments)
     np.testing.assert_allclose(online.stats.counts.sum(), 1.0)   # per-sample averages
-    fit = OnlineEM(model, START, batch_size=30, n_epochs=5, random_state=0).fit(X)
-    batch = run(model, X, START, max_iter=500, tol=1e-12).params
+    fit = OnlineEM(SummedMixture(2), START, batch_size=30, n_epochs=5, random_state=0).fit(X)
+    batch = run(SummedMixture(2), X, START, max_iter=500, tol=1e-12).params
     np.testing.assert_allclose(fit.params.means, batch.means, atol=0.2)
 
 
