@@ -556,3 +556,17 @@ def test_featurized_rejects_mismatched_counts():
         FeaturizedMixture(2, F).validate_data(np.ones((3, 5)))
     with pytest.raises(ValueError, match="X"):
         FeaturizedMixture(2, F).validate_data(-np.ones((3, 8)))
+
+
+@pytest.mark.parametrize("X, message", [
+    (np.r_[np.arange(10.0), 1e200], "overflow"),
+    (np.arange(10.0) * 1e300, "overflow"),
+    (np.arange(10.0) * 1e-300, "underflows"),
+    (np.ones(6), "constant"),
+    (np.arange(3.0), "at least"),
+    (np.ones((4, 2)), "dimension"),
+])
+def test_variational_bayes_names_the_data_problem(X, message):
+    """Data that float64 cannot square get an error about X, not "posterior contains NaN"."""
+    with pytest.raises(ValueError, match=message):
+        VariationalGaussianMixture1D(4, random_state=0).fit(X)

@@ -148,9 +148,15 @@ class VariationalGaussianMixture1DModel(EMModel):
         if X.size < max(2, self.n_components):
             raise ValueError(f"X needs at least max(2, n_components) = "
                              f"{max(2, self.n_components)} points, got {X.size}")
-        if self.w0_inv is None and not X.var() > 0:
-            raise ValueError("X is constant: the default covariance_prior var(X) is 0; "
-                             "give covariance_prior")
+        with np.errstate(over="ignore", under="ignore"):
+            spread = float(np.ptp(X))
+            if not np.isfinite(spread * spread * X.size):
+                raise ValueError(f"X spans {spread:g}: its squared deviations overflow "
+                                 "float64; rescale X")
+            if self.w0_inv is None and not X.var() > 0:
+                raise ValueError("X is constant (or its variance underflows float64): the "
+                                 "default covariance_prior var(X) is 0; rescale X or give "
+                                 "covariance_prior")
         return X
 
     def _priors(self, X: np.ndarray) -> tuple[float, float]:
