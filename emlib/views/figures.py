@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..corpus import toy_counts
 from ..datasets import load_old_faithful
 from ..em import Stepper, run
 from ..gmm import GaussianMixtureModel, GMMParams
 from ..mixtures import BinomialMixture, BinomialMixtureParams
-from ..plsa import PLSAModel, toy_counts
+from ..plsa import PLSAModel
 from ..theory import OneMeanMixture, bound_curve, likelihood_curve
 from . import plotting
 from .ball import ridge_figure

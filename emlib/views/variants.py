@@ -11,7 +11,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_int, check_real
 from ..theory import GaussianMixture1D, Mixture1DParams
 from ..variants.online import OnlineEM
 from . import plotting
@@ -35,6 +35,7 @@ class OnlineEMWidget(CourseWidget):
             raise TypeError("model must be an emlib.theory.GaussianMixture1D, got "
                             f"{type(model).__name__}")
         self.X = model.validate_data(X)
+        check_real(alpha, "alpha", low=0.5, high=1.0, low_open=True)  # checked now, not on a click
         self.online = OnlineEM(model, params, alpha=alpha)
         self.batch_params = batch_params
         self.batch_size = check_int(batch_size, "batch_size", low=1)

@@ -30,9 +30,10 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import normalized_mutual_info_score
 
+from emlib.corpus import TOY_CORPUS, contingency_table, purity, toy_counts
 from emlib.datasets import CREDITS, load_arxiv_abstracts
 from emlib.em import Stepper, run
-from emlib.plsa import PLSA, TOY_CORPUS, PLSAModel, PLSAParams, perplexity, toy_counts
+from emlib.plsa import PLSA, PLSAModel, PLSAParams, perplexity
 from emlib.views import plotting
 from emlib.views.plsa import plsa_stepper
 
@@ -147,16 +148,18 @@ lambdas = N_zw.sum(axis=1)
 assert np.allclose(np.where(used, gradient, lambdas[:, None]), lambdas[:, None])
 
 
-def q_function(params):
-    """Q(θ) = Σ n(d,w) Σ_z q(z|d,w) [ln P(z|d) + ln P(w|z)] at the fixed q."""
+def q_function(params, expected):
+    """Q(θ) = Σ n(d,w) Σ_z q(z|d,w) [ln P(z|d) + ln P(w|z)] for the fixed expected counts
+    n(d,w) q(z|d,w) (a D × W × K array)."""
     with np.errstate(divide="ignore"):
         logs = np.log(params.p_z_given_d)[:, None, :] + np.log(params.p_w_given_z).T[None]
     return float(np.sum(np.where(expected > 0, expected * logs, 0.0)))
 
 
-best = q_function(new)
+best = q_function(new, expected)
 worse = [q_function(PLSAParams(0.9 * new.p_z_given_d + 0.1 * rng.dirichlet(np.ones(K_small), 6),
-                               0.9 * new.p_w_given_z + 0.1 * rng.dirichlet(np.ones(8), K_small)))
+                               0.9 * new.p_w_given_z + 0.1 * rng.dirichlet(np.ones(8), K_small)),
+                    expected)
          for _ in range(200)]
 assert max(worse) < best
 
@@ -193,7 +196,8 @@ print(f"{counts_toy.shape[0]} documents, {counts_toy.shape[1]} words, "
 # 3. **Reset**, then press **M step** first. Why is it refused?
 
 # %%
-w = plsa_stepper(counts_toy, vocabulary_toy, n_topics=3, seed=7)
+toy_seed = int(rng.integers(100))        # one θ⁽⁰⁾ for the widget and the run below
+w = plsa_stepper(counts_toy, vocabulary_toy, n_topics=3, seed=toy_seed)
 w
 
 # %%
@@ -207,7 +211,7 @@ print(w.shown.summary())
 # posterior of "star" in a space document and in a football document:
 
 # %%
-trace_toy = run(PLSAModel(3), counts_toy, max_iter=300, tol=1e-9, rng=7)
+trace_toy = run(PLSAModel(3), counts_toy, max_iter=300, tol=1e-9, rng=toy_seed)
 print(trace_toy.records[-1].summary(), f"after {trace_toy.n_iter} iterations")
 q_toy = np.asarray(trace_toy.posterior)
 X_toy = PLSAModel(3).validate_data(counts_toy)
@@ -226,13 +230,13 @@ for d in (0, 8):
 
 # %%
 finals = []
-for seed in range(8):
-    trace = run(PLSAModel(3), counts_toy, max_iter=200, tol=1e-8, rng=seed)
+for start_index in range(8):
+    trace = run(PLSAModel(3), counts_toy, max_iter=200, tol=1e-8, rng=rng)
     topics = trace.params.p_z_given_d.argmax(axis=1)
     finals.append(trace.records[-1].log_likelihood)
-    print(f"seed {seed:2}: ln p = {finals[-1]:9.4f} after {trace.n_iter:3} iterations, "
+    print(f"start {start_index}: ln p = {finals[-1]:9.4f} after {trace.n_iter:3} iterations, "
           f"topic of each document {topics}")
-print(f"best {max(finals):.4f}, reached by {sum(np.isclose(finals, max(finals)))} of 8 seeds")
+print(f"best {max(finals):.4f}, reached by {sum(np.isclose(finals, max(finals)))} of 8 starts")
 
 # %% [markdown]
 # Only some starts find the three themes; the others merge two themes and split one.
@@ -259,28 +263,20 @@ print(f"counts: {counts.shape[0]} documents × {counts.shape[1]} words, "
 
 # %% [markdown]
 # **Fit K = 4 from three random starts** (local optima again) and keep the one with the
-# highest ln p. The `agreement` helper scores the topics against the arXiv labels, which
-# PLSA never sees: each document gets its most probable topic argmax_z P(z|d); *purity* is
+# highest ln p. We score the topics against the arXiv labels, which PLSA never sees: each
+# document gets its most probable topic argmax_z P(z|d); *purity* (`emlib.corpus.purity`) is
 # the share of documents whose topic's majority label is their own label, and NMI the
 # normalised mutual information between topics and labels.
 
 # %%
-def agreement(p_z_given_d, labels):
-    """Contingency table (topics × labels), purity and normalised mutual information."""
-    topics = p_z_given_d.argmax(axis=1)
-    table = np.array([[np.sum((topics == z) & (labels == name)) for name in names]
-                      for z in range(p_z_given_d.shape[1])])
-    purity = table.max(axis=1).sum() / len(labels)
-    return table, purity, normalized_mutual_info_score(labels, topics)
-
-
 starts = []
-for seed in range(3):
-    fit = PLSA(n_topics=4, max_iter=60, tol=1e-3, random_state=seed).fit(counts)
-    _, purity_s, nmi_s = agreement(fit.p_z_given_d_, labels)
+for start_index in range(3):
+    fit = PLSA(n_topics=4, max_iter=60, tol=1e-3, random_state=rng).fit(counts)
+    topics = fit.p_z_given_d_.argmax(axis=1)
     starts.append(fit)
-    print(f"seed {seed}: ln p = {fit.log_likelihood_:.1f} after {fit.n_iter_} iterations, "
-          f"purity {purity_s:.3f}, NMI {nmi_s:.3f}")
+    print(f"start {start_index}: ln p = {fit.log_likelihood_:.1f} after {fit.n_iter_} "
+          f"iterations, purity {purity(topics, labels):.3f}, "
+          f"NMI {normalized_mutual_info_score(labels, topics):.3f}")
 plsa4 = max(starts, key=lambda fit: fit.log_likelihood_)
 print(f"kept ln p = {plsa4.log_likelihood_:.1f}; "
       f"training perplexity {plsa4.perplexity(counts, plsa4.p_z_given_d_):.1f}")
@@ -291,11 +287,13 @@ for z, words in enumerate(plsa4.top_words(vocabulary, 10)):
 # **Agreement with the arXiv labels**, for the kept fit:
 
 # %%
-table, purity, nmi = agreement(plsa4.p_z_given_d_, labels)
-print("topic  " + " ".join(f"{name:>9}" for name in names))
-for z, row in enumerate(table):
+topics4 = plsa4.p_z_given_d_.argmax(axis=1)
+table, topic_values, label_values = contingency_table(topics4, labels)
+print("topic  " + " ".join(f"{name:>9}" for name in label_values))
+for z, row in zip(topic_values, table, strict=True):
     print(f"{z:5}  " + " ".join(f"{v:9d}" for v in row))
-print(f"purity {purity:.3f}, normalised mutual information {nmi:.3f}")
+print(f"purity {purity(topics4, labels):.3f}, normalised mutual information "
+      f"{normalized_mutual_info_score(labels, topics4):.3f}")
 
 # %% [markdown]
 # ## Held-out perplexity against K, and tempered EM (困惑度与回火EM)
@@ -313,12 +311,12 @@ print(f"purity {purity:.3f}, normalised mutual information {nmi:.3f}")
 # other half.
 
 # %%
-split = np.random.default_rng(SEED).permutation(len(corpus))
+split = rng.permutation(len(corpus))
 train_docs, test_docs = split[:1157], split[1157:]
 vectorizer_train = CountVectorizer(stop_words="english", min_df=5)
 train = vectorizer_train.fit_transform([corpus.texts[i] for i in train_docs])
 test = vectorizer_train.transform([corpus.texts[i] for i in test_docs]).toarray()
-first = np.random.default_rng(SEED).binomial(test, 0.5)
+first = rng.binomial(test, 0.5)
 second = test - first
 keep = (first.sum(axis=1) > 0) & (second.sum(axis=1) > 0)
 first, second = first[keep], second[keep]
@@ -328,7 +326,7 @@ print(f"train {train.shape[0]} documents, held out {keep.sum()} documents "
 Ks = [2, 4, 8, 16]
 train_ppl, test_ppl, fits = [], [], {}
 for k in Ks:
-    fit = fits[k] = PLSA(k, max_iter=20, tol=0, random_state=SEED).fit(train)
+    fit = fits[k] = PLSA(k, max_iter=20, tol=None, random_state=rng).fit(train)
     train_ppl.append(fit.perplexity(train, fit.p_z_given_d_))
     test_ppl.append(fit.perplexity(second, fit.transform(first, max_iter=10)))
     print(f"K = {k:2}: training perplexity {train_ppl[-1]:7.1f}, "
@@ -358,8 +356,8 @@ plt.show()
 
 # %%
 for beta in (1.0, 0.8):
-    fit = fits[16] if beta == 1.0 else PLSA(16, max_iter=20, tol=0, beta=beta,
-                                             random_state=SEED).fit(train)
+    fit = fits[16] if beta == 1.0 else PLSA(16, max_iter=20, tol=None, beta=beta,
+                                             random_state=rng).fit(train)
     held_out = perplexity(second, fit.transform(first, max_iter=10), fit.p_w_given_z_)
     print(f"beta = {beta:.1f}: training perplexity "
           f"{fit.perplexity(train, fit.p_z_given_d_):7.1f}, held-out perplexity {held_out:7.1f}")
@@ -390,8 +388,9 @@ start = PLSAParams(rng.dirichlet(np.ones(k), counts.shape[0]),
 n_d = np.asarray(counts.sum(axis=1)).ravel().astype(float)
 
 
-def nmf_kl(W, H, iterations):
-    nmf = NMF(k, init="custom", solver="mu", beta_loss="kullback-leibler", tol=0,
+def nmf_kl(counts, W, H, iterations):
+    """scikit-learn's NMF-KL (multiplicative updates) from W, H: new W, H and D(X‖WH)."""
+    nmf = NMF(W.shape[1], init="custom", solver="mu", beta_loss="kullback-leibler", tol=0,
               max_iter=iterations)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "maximum number of iterations reached"
@@ -399,7 +398,7 @@ def nmf_kl(W, H, iterations):
     return W_new, nmf.components_, nmf.reconstruction_err_ ** 2 / 2
 
 
-W1, H1, _ = nmf_kl(n_d[:, None] * start.p_z_given_d, start.p_w_given_z, 1)
+W1, H1, _ = nmf_kl(counts, n_d[:, None] * start.p_z_given_d, start.p_w_given_z, 1)
 step_theta = Stepper(PLSAModel(k, p_w_given_z=start.p_w_given_z), counts, start)
 step_theta.iterate()                                         # EM over P(z|d) only
 theta1 = step_theta.params.p_z_given_d
@@ -418,7 +417,7 @@ print("NMF's H  = PLSA's new P(w|z) (rows normalised):",
 # start, 30 iterations of each:
 
 # %%
-def kl_divergence_nmf(W, H):
+def kl_divergence_nmf(counts, W, H):
     """D(X‖WH) = Σ [x ln(x / WH) − x + WH], with WH needed only at the non-zeros of X."""
     coo = counts.tocoo()
     wh = np.einsum("nk,kn->n", W[coo.row], H[:, coo.col])
@@ -426,15 +425,16 @@ def kl_divergence_nmf(W, H):
                  + W.sum(axis=0) @ H.sum(axis=1))
 
 
-plsa_fit = PLSA(k, max_iter=30, tol=0).fit(counts, init=start)
+plsa_fit = PLSA(k, max_iter=30, tol=None, init=start).fit(counts)
 data = counts.data.astype(float)
 constant = float(np.sum(data * np.log(data)) - data.sum() * np.log(data.sum()))
-divergence_plsa = kl_divergence_nmf(n_d[:, None] * plsa_fit.p_z_given_d_, plsa_fit.p_w_given_z_)
+divergence_plsa = kl_divergence_nmf(counts, n_d[:, None] * plsa_fit.p_z_given_d_,
+                                    plsa_fit.p_w_given_z_)
 assert np.isclose(constant - divergence_plsa, plsa_fit.log_likelihood_, rtol=1e-10)
 print(f"PLSA EM:   ln p = {plsa_fit.log_likelihood_:.1f} "
       f"= Σ n ln n − N ln N − D(X‖WH) = {constant - divergence_plsa:.1f}")
 
-W30, H30, divergence = nmf_kl(n_d[:, None] * start.p_z_given_d, start.p_w_given_z, 30)
+W30, H30, divergence = nmf_kl(counts, n_d[:, None] * start.p_z_given_d, start.p_w_given_z, 30)
 # NMF's factors read as PLSA parameters: rescale so that the rows of H sum to 1
 h_sums = H30.sum(axis=1)
 theta_nmf = W30 * h_sums
@@ -514,7 +514,7 @@ print(f"documents with the same top topic: "
 #    <details><summary>Solution</summary>
 #
 #    ```python
-#    fit = PLSA(3, max_iter=300, random_state=7).fit(counts_toy)
+#    fit = PLSA(3, max_iter=300, random_state=toy_seed).fit(counts_toy)
 #    new = np.zeros((2, len(vocabulary_toy)))
 #    for i, words in enumerate(["star team goal", "star planet orbit"]):
 #        for word in words.split():
