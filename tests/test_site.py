@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from browser_support import ROOT, chromium_page, require_browser
 
 pytestmark = pytest.mark.browser
