@@ -18,12 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_distribution, check_instance, check_int
-from .em import LatentClassModel, Record
+from ._validation import as_float_array, check_distribution, check_int
+from .em import LatentClassModel
 from .prereq import xlogy
 
-__all__ = ["BinomialData", "BinomialMixture", "BinomialMixtureParams", "coin_stepper",
-           "draw_coin_sets"]
+__all__ = ["BinomialData", "BinomialMixture", "BinomialMixtureParams"]
 
 
 def log_binomial_coefficient(n: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -149,55 +148,3 @@ class BinomialMixture(LatentClassModel):
         p = keep_inside(p, expected_heads, posterior.T @ (X.n_trials - X.successes))
         weights = posterior.mean(axis=0) if self.learn_weights else self.weights
         return BinomialMixtureParams(weights / weights.sum(), np.clip(p, 0.0, 1.0))
-
-
-def draw_coin_sets(ax: Any, record: Any, heads: Any, n_trials: int,
-                   names: tuple[str, ...] = ("A", "B", "C", "D")) -> None:
-    """One bar per set of tosses, split by q(coin | set) (grey before the first E step).
-
-    The title shows the current θ: the heads-probability of each coin.
-    """
-    from matplotlib.axes import Axes  # local imports: the model itself needs no matplotlib
-
-    from .views.plotting import component_colors
-
-    check_instance(ax, Axes, "ax")
-    check_instance(record, Record, "record")
-    heads = np.asarray(heads)
-    positions = np.arange(len(heads))
-
-    k = len(record.params.p)
-    colors = component_colors(k)
-    if record.posterior is None:
-        ax.bar(positions, np.ones(len(heads)), color="#cccccc", label="q not computed yet")
-    else:
-        bottom = np.zeros(len(heads))
-        for j in range(k):
-            ax.bar(positions, record.posterior[:, j], bottom=bottom, color=colors[j],
-                   label=f"q(coin {names[j]} | set)")
-            bottom += record.posterior[:, j]
-    ax.set_xticks(positions, [f"{h}/{n_trials}" for h in heads])
-    ax.set_xlabel("heads in each set")
-    ax.set_ylim(0, 1.25)
-    ax.legend(loc="upper center", ncol=min(k, 3), frameon=False, fontsize=7)
-    ax.set_title(", ".join(f"p_{names[j]} = {p:.3f}" for j, p in enumerate(record.params.p)))
-
-
-def coin_stepper(heads: Any = (5, 9, 8, 4, 7), n_trials: int = 10,
-                 p_start: Any = (0.6, 0.5), *, learn_weights: bool = False) -> Any:
-    """The E/M stepping widget for the coin game (chapters 00 and 04).
-
-    Defaults reproduce Do & Batzoglou (2008): 5 sets of 10 tosses, two coins starting at
-    p_A = 0.6, p_B = 0.5, equal and fixed mixing weights.
-    """
-    from .views.stepper import StepperWidget  # local import: widgets import the EM core only
-
-    start = as_float_array(p_start, "p_start", ndim=1)
-    model = BinomialMixture(len(start), n_trials, learn_weights=learn_weights)
-    params = BinomialMixtureParams(model.weights, start)
-    heads = np.asarray(model.validate_data(heads).successes)
-    return StepperWidget(
-        model, heads, params, picture_size="square",
-        draw=lambda ax, record: draw_coin_sets(ax, record, heads, n_trials),
-        title="<b>Two coins, hidden choice</b>: press <i>E step</i> to guess which coin "
-              "made each set, then <i>M step</i> to re-estimate each coin's bias.")

@@ -60,7 +60,6 @@ __all__ = [
     "TOY_CORPUS",
     "as_document_word_counts",
     "perplexity",
-    "plsa_stepper",
     "toy_counts",
 ]
 
@@ -690,44 +689,3 @@ def toy_counts() -> tuple[np.ndarray, list[str], list[str]]:
     for i, doc in enumerate(words):
         np.add.at(counts[i], [index[w] for w in doc], 1)
     return counts, vocabulary, [label for label, _ in TOY_CORPUS]
-
-
-def plsa_stepper(counts: Any, vocabulary: Any, n_topics: int = 3, seed: int = 0, *,
-                 documents: Any = (0, 8), words: Any = None, top: int = 12):
-    """E/M stepping widget for PLSA on a small corpus (chapter ``08_plsa``).
-
-    The picture shows P(w|z) as bars (the ``top`` words of the union of topics) and, as a
-    heat map, q(z|d,w) = P(z|d,w) for every word of the chosen ``documents`` (or only the
-    chosen ``words``), which is what an E step computes.
-    """
-    from .views import plotting
-    from .views.stepper import StepperWidget
-
-    model = PLSAModel(n_topics)
-    X = model.validate_data(counts)
-    vocabulary = [str(v) for v in vocabulary]
-    if len(vocabulary) != X.n_words:
-        raise ValueError(f"vocabulary has {len(vocabulary)} words but counts has {X.n_words}")
-    documents = [check_int(int(d) if isinstance(d, np.integer) else d, "documents", low=0,
-                           high=X.n_docs - 1) for d in documents]
-    chosen = set(range(X.n_words)) if words is None else {vocabulary.index(w) for w in words}
-    rows = np.flatnonzero(np.isin(X.doc, documents) & np.isin(X.word, sorted(chosen)))
-    labels = [f"d{X.doc[i]}: {vocabulary[X.word[i]]}" for i in rows]
-    top = check_int(top, "top", low=1)
-
-    def draw(ax, record) -> None:
-        fig = ax.figure  # two panels in the one picture, placed by hand (fast to render)
-        fig.set_layout_engine("none")
-        ax.remove()
-        left = fig.add_axes((0.12, 0.14, 0.42, 0.76))
-        right = fig.add_axes((0.74, 0.14, 0.24, 0.76))
-        plotting.plot_topic_words(left, record.params.p_w_given_z, vocabulary, top=top)
-        if record.posterior is None:
-            q = None
-        else:
-            q = np.asarray(record.posterior)[rows]
-        plotting.plot_word_posteriors(right, q, labels)
-
-    return StepperWidget(model, X, model.init_params(X, check_rng(seed, "seed")), draw=draw,
-                         title=f"<b>PLSA by EM</b>: {X.n_docs} documents, {X.n_words} words, "
-                               f"K = {n_topics}", picture_size="wide")

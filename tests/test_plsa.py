@@ -22,9 +22,9 @@ from emlib.plsa import (
     PLSAPosterior,
     as_document_word_counts,
     perplexity,
-    plsa_stepper,
     toy_counts,
 )
+from emlib.views.plsa import plsa_stepper
 
 
 def random_counts(seed: int, n_docs: int, n_words: int, density: float = 0.5) -> np.ndarray:

@@ -19,7 +19,6 @@ from emlib.variants import (
     MAPGaussianMixture,
     MAPGaussianMixture1D,
     OnlineEM,
-    OnlineEMWidget,
     VariationalGaussianMixture1D,
     bag_of_words,
     digamma,
@@ -28,6 +27,7 @@ from emlib.variants import (
     statistics_functions,
     word_features,
 )
+from emlib.views.variants import OnlineEMWidget
 
 START = Mixture1DParams(**LINE_START)
 

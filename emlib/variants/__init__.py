@@ -32,7 +32,7 @@ from .features import (
 )
 from .generalized import GEMPosterior, GeneralizedEM
 from .map_em import MAPBinomialMixture, MAPGaussianMixture, MAPGaussianMixture1D
-from .online import OnlineEM, OnlineEMWidget, statistics_functions
+from .online import OnlineEM, statistics_functions
 from .variational import HardAssignmentEM, VariationalGaussianMixture1D, VBParams, digamma
 
 __all__ = [
@@ -48,7 +48,6 @@ __all__ = [
     "MAPGaussianMixture",
     "MAPGaussianMixture1D",
     "OnlineEM",
-    "OnlineEMWidget",
     "VBParams",
     "VariationalGaussianMixture1D",
     "bag_of_words",

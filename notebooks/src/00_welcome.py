@@ -30,13 +30,15 @@
 # 3. Find your way through the course: the chapter map and the glossary (English ↔ 中文).
 
 # %%
+# %matplotlib inline
 import numpy as np
 from IPython.display import Markdown
 
 import emlib
 from emlib.em import run
 from emlib.glossary import glossary_markdown
-from emlib.mixtures import BinomialMixture, BinomialMixtureParams, coin_stepper
+from emlib.mixtures import BinomialMixture, BinomialMixtureParams
+from emlib.views.mixtures import coin_stepper
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 0

@@ -16,6 +16,7 @@
 # 4. Compute a posterior with Bayes' rule, which is exactly what every E step does.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -23,7 +24,7 @@ from emlib.datasets import load_old_faithful, make_gaussian_blobs
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
 from emlib.prereq import bayes_posterior
 from emlib.views import plotting
-from emlib.views.stepper import BayesWidget
+from emlib.views.prereq import BayesWidget
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 1

@@ -15,6 +15,7 @@
 # 4. Work with Gaussians in 1-D and 2-D, in log space, and fit one by maximum likelihood.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
@@ -30,7 +31,7 @@ from emlib.prereq import (
     logsumexp,
 )
 from emlib.views import plotting
-from emlib.views.stepper import JensenWidget, KLWidget
+from emlib.views.prereq import JensenWidget, KLWidget
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 2

@@ -20,12 +20,14 @@
 # 4. Contrast MLE with MAP (极大后验概率估计) under a Beta prior.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 
 from emlib import mle
-from emlib.ball import ARTICLE_ROLLS, OnePegWidget, bernoulli_mle, count_outcomes
+from emlib.ball import ARTICLE_ROLLS, bernoulli_mle, count_outcomes
 from emlib.views import plotting
+from emlib.views.ball import OnePegWidget
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 3

@@ -21,6 +21,7 @@
 #    switching: several coins.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -29,21 +30,20 @@ from emlib.ball import (
     PATH_CUP,
     ThreePegModel,
     ThreePegParams,
-    ball_stepper,
     complete_data_mle,
     cup_counts,
     cup_probabilities,
-    draw_three_pegs,
     e_step_table,
     expected_path_counts,
     path_probabilities,
-    ridge_figure,
     ridge_params,
     simulate_paths,
 )
 from emlib.em import run
-from emlib.mixtures import BinomialMixture, BinomialMixtureParams, coin_stepper
+from emlib.mixtures import BinomialMixture, BinomialMixtureParams
 from emlib.views import plotting
+from emlib.views.ball import ball_stepper, draw_three_pegs, ridge_figure
+from emlib.views.mixtures import coin_stepper
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 4

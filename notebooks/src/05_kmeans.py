@@ -33,6 +33,7 @@
 # We build all of them in `emlib/kmeans.py`.
 
 # %%
+# %matplotlib inline
 import time
 
 import matplotlib.pyplot as plt

@@ -25,6 +25,7 @@
 #    small-variance limit of the GMM.
 
 # %%
+# %matplotlib inline
 import warnings
 
 import matplotlib.pyplot as plt
@@ -32,16 +33,10 @@ import numpy as np
 
 from emlib.datasets import load_old_faithful, make_gaussian_blobs
 from emlib.em import run
-from emlib.gmm import (
-    ComponentCollapseWarning,
-    GaussianMixture,
-    GaussianMixtureModel,
-    GMMParams,
-    draw_gmm,
-    gmm_stepper,
-)
+from emlib.gmm import ComponentCollapseWarning, GaussianMixture, GaussianMixtureModel, GMMParams
 from emlib.prereq import gaussian_logpdf, logsumexp
 from emlib.views import plotting
+from emlib.views.gmm import draw_gmm, gmm_stepper
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 0

@@ -19,26 +19,26 @@
 # 5. Measure EM's linear rate and relate it to the fraction of missing information.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 
 from emlib.em import run
-from emlib.figures import em_effect
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
 from emlib.prereq import entropy, jensen_gap
 from emlib.theory import (
-    EMEffectWidget,
     GaussianMixture1D,
     Mixture1DParams,
     OneMeanMixture,
     VectorMap,
-    bound_gap_stepper,
     em_jacobian,
     increment_ratios,
     information_matrices,
     missing_information_fraction,
 )
 from emlib.views import plotting
+from emlib.views.figures import em_effect
+from emlib.views.theory import EMEffectWidget, bound_gap_stepper
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 7

@@ -21,6 +21,7 @@
 # 5. See that PLSA is NMF with the KL divergence, and that LDA is its Bayesian successor.
 
 # %%
+# %matplotlib inline
 import warnings
 
 import matplotlib.pyplot as plt
@@ -31,16 +32,9 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from emlib.datasets import CREDITS, load_arxiv_abstracts
 from emlib.em import Stepper, run
-from emlib.plsa import (
-    PLSA,
-    TOY_CORPUS,
-    PLSAModel,
-    PLSAParams,
-    perplexity,
-    plsa_stepper,
-    toy_counts,
-)
+from emlib.plsa import PLSA, TOY_CORPUS, PLSAModel, PLSAParams, perplexity, toy_counts
 from emlib.views import plotting
+from emlib.views.plsa import plsa_stepper
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 0

@@ -19,13 +19,14 @@
 #    M step has no closed form, so that EM becomes generalized EM.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 
 from emlib.datasets import load_arxiv_abstracts
 from emlib.em import run
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
-from emlib.theory import GaussianMixture1D, Mixture1DParams, bound_gap_stepper
+from emlib.theory import GaussianMixture1D, Mixture1DParams
 from emlib.variants import (
     FeaturizedMixture,
     GeneralizedEM,
@@ -33,11 +34,12 @@ from emlib.variants import (
     MAPBinomialMixture,
     MAPGaussianMixture1D,
     OnlineEM,
-    OnlineEMWidget,
     bag_of_words,
     word_features,
 )
 from emlib.views import plotting
+from emlib.views.theory import bound_gap_stepper
+from emlib.views.variants import OnlineEMWidget
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 9
