@@ -31,7 +31,7 @@ def test_the_command_writes_every_linked_figure(tmp_path):
 
 
 def test_committed_figures_are_the_registered_ones():
-    committed = {p.stem for p in (ROOT / "figures").glob("*.png")}
+    committed = {p.stem for p in (ROOT / "notebooks" / "figures").glob("*.png")}
     assert linked_figures() <= committed
     assert committed <= set(FIGURES), committed - set(FIGURES)
 

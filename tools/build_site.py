@@ -80,6 +80,7 @@ def readme_sections() -> tuple[str, str]:
     """README as the front page, and its benchmark table as a page of its own."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     text = re.sub(r"\]\(notebooks/(\d\d_[\w-]+)\.ipynb\)", r"](\1.ipynb)", text)
+    text = text.replace("](notebooks/figures/", "](figures/")
     # badges are remote images: on the site they become plain links
     text = re.sub(r"\[!\[([^\]]*)\]\([^)]*\)\]\(([^)]*)\)", r"[\1](\2)", text)
     text = re.sub(r"\]\(emlib/data/SOURCES\.md\)", "](sources.md)", text)
@@ -109,9 +110,7 @@ def stage(book: Path, modules: Path) -> list[str]:
     notebooks = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if CHAPTER.match(p.name))
     for notebook in notebooks:
         shutil.copy2(notebook, book / notebook.name)
-    for folder in (ROOT / "figures", ROOT / "notebooks" / "figures"):
-        if folder.is_dir():
-            shutil.copytree(folder, book / "figures", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "notebooks" / "figures", book / "figures")
     front, benchmarks = readme_sections()
     (book / "index.md").write_text(front, encoding="utf-8")
     (book / "benchmarks.md").write_text(benchmarks, encoding="utf-8")

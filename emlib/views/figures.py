@@ -1,10 +1,12 @@
 """The course's static figures, made from emlib by one command (never by hand).
 
-usage: python -m emlib.views.figures [--out figures] [name ...]
+usage: python -m emlib.views.figures [--out notebooks/figures] [name ...]
 
 Each entry of :data:`FIGURES` maps a file name (without ``.png``) to a function that
 returns a matplotlib figure, made by pyplot because chapters also show some of them in a
-cell (``em_effect(); plt.show()``). README and the notebooks link ``figures/<name>.png``;
+cell (``em_effect(); plt.show()``). The notebooks link ``figures/<name>.png``, beside
+them in ``notebooks/figures`` (so the links resolve when Jupyter's root is ``notebooks/``
+and on the website); README links ``notebooks/figures/<name>.png``;
 ``tests/test_figures.py`` checks that every linked figure is made by this command.
 """
 
@@ -160,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: write the named figures (default all) into ``--out``."""
     parser = argparse.ArgumentParser(prog="python -m emlib.views.figures", description=__doc__)
     parser.add_argument("names", nargs="*", help="figures to make (default: all)")
-    parser.add_argument("--out", type=Path, default=Path("figures"), help="output folder")
+    parser.add_argument("--out", type=Path, default=Path("notebooks/figures"),
+                        help="output folder (default: notebooks/figures)")
     args = parser.parse_args(argv)
     for path in write_figures(args.out, args.names):
         print(path)

@@ -209,7 +209,7 @@ print("random perturbations of θ_new that raise L(q, θ):", better)
 # * **Not even a maximum**: from two identical components EM keeps them identical forever
 #   (a saddle point of ln p: the symmetric start has no reason to split).
 #
-# ![The ridge of the three-peg ball game (chapter 04)](../figures/ball_ridge.png)
+# ![The ridge of the three-peg ball game (chapter 04)](figures/ball_ridge.png)
 
 # %%
 four = np.concatenate([rng.normal(c, 0.5, 25) for c in (-6, -2, 2, 6)])
