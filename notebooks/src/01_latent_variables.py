@@ -257,5 +257,5 @@ print(bayes.summary())
 #    <details><summary>Solution</summary>
 #
 #    P(5 | A) = C(10,5)·0.8⁵·0.2⁵ ≈ 0.026, P(5 | B) = C(10,5)/2¹⁰ ≈ 0.246: the posterior is
-#    about (0.096, 0.904): coin B.
+#    about (0.097, 0.903): coin B.
 #    </details>

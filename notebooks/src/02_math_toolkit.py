@@ -226,7 +226,8 @@ print(kl.summary())
 #
 # $$\ln \sum_i e^{a_i} = m + \ln \sum_i e^{a_i - m},\qquad m = \max_i a_i,$$
 #
-# where every exponent is ≤ 0 and the largest is exactly 1.
+# where every exponent a_i − m is ≤ 0 and the largest is exactly 0, so the largest term is
+# e⁰ = 1: the sum lies between 1 and the number of terms, and nothing underflows to 0.
 
 # %%
 a = np.array([-1000.0, -1001.0, -1002.0])

@@ -127,7 +127,7 @@ assert np.allclose(theta_complete.as_array(), [g[i], g[j], g[k]], atol=0.005)
 #  = N_a\ln[(1-p_0)(1-p_1)] + N_b\ln[(1-p_0)p_1 + p_0(1-p_2)] + N_c\ln[p_0p_2].$$
 #
 # The sum inside the logarithm of cup b couples the three pegs: ∂/∂p0 of the middle term is
-# $N_b\,(p_1 - 1 + 1 - p_2 )/[(1-p_0)p_1 + p_0(1-p_2)]$, which involves all three
+# $N_b\,(1 - p_1 - p_2)/[(1-p_0)p_1 + p_0(1-p_2)]$, which involves all three
 # parameters, and the three equations "derivative = 0" no longer split into three one-peg
 # games. (Worse, we will see that they do not even have a single solution.) In general
 # such equations have no closed form at all. The article's way out is a **hill-climbing

@@ -222,8 +222,13 @@ print(f"J good = {good.inertia_:.2f}, J bad = {bad.inertia_:.2f}")
 # 2007): the first centre is a uniformly drawn point; every next centre is a point drawn
 # with probability proportional to $D(x)^2$, its squared distance to the nearest centre
 # chosen so far. Far-away points, which are likely to belong to a blob without a centre
-# yet, are much more likely to be drawn. (scikit-learn's `"k-means++"` is the *greedy*
-# variant: it draws 2 + ln K candidates per step and keeps the one that lowers J most.)
+# yet, are much more likely to be drawn. Arthur & Vassilvitskii prove that this start alone
+# (before any Lloyd iteration) is within a log factor of the best clustering in expectation:
+#
+# $$\mathbb E[J_{\text{k-means++}}] \le 8(\ln K + 2)\,J_{\text{opt}}.$$
+#
+# (scikit-learn's `"k-means++"` is the *greedy* variant: it draws 2 + ⌊ln K⌋ candidates per
+# step and keeps the one that lowers J most; the bound above is for the plain variant.)
 
 # %%
 finals = {init: np.array([KMeans(8, init=init, random_state=s).fit(X8).inertia_

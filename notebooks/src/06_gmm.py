@@ -367,7 +367,9 @@ print("warning:", type(caught[0].message).__name__, "–", str(caught[0].message
 # %% [markdown]
 # **A cure with a prior: EM for MAP (极大后验概率估计).** The slides' MAP variant keeps the E
 # step and adds ln p(θ) to what the M step maximises. With an inverse-Wishart prior
-# IW(ψ·I, ν) on every Σ_k, the M step becomes Σ_k = (N_k S_k + ψI)/(N_k + ν + D + 1): ψ acts
+# IW(ψ·I, ν) on every Σ_k, the M step becomes Σ_k = (S_k + ψI)/(N_k + ν + D + 1), with
+# S_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ the weighted **scatter** (the ML update is S_k / N_k;
+# S_k means this sum throughout the course, see NOTATION.md): ψ acts
 # like a few pseudo-observations of spread, so a component on one point keeps
 # Σ_k ≥ ψ/(N_k + ν + D + 1)·I and the objective ln p(X|θ) + ln p(θ) stays bounded
 # (a Dirichlet(α) prior on π works the same way: π_k = (N_k + α − 1)/(N + K(α − 1))).
@@ -560,8 +562,17 @@ assert np.allclose(np.sort(mu, 0), np.sort(km.cluster_centers_, 0))
 #
 #    <details><summary>Solution</summary>
 #
-#    The term π_k N(x_n|μ_k, σ²I) ∝ σ^{−D} blows up only for points exactly at μ_k. Two
-#    distinct points lie on a line: a covariance flattened onto that line has determinant → 0
-#    while both Mahalanobis distances stay 0, so yes — in D = 2 any D or fewer points can be
+#    *First half.* With Σ_k = σ²I, N(x_n|μ_k, σ²I) ∝ σ^{−D} exp(−‖x_n − μ_k‖²/2σ²): as σ → 0
+#    it → ∞ at a point exactly at μ_k and → 0 (faster than any power) everywhere else. ln p
+#    is a sum over **all** points, so it goes to +∞ only if every other point keeps a
+#    density bounded away from 0 — from the other components. The collapsing component
+#    therefore "owns" its point alone: it needs one point it sits on, and the rest of the data
+#    explained by someone else.
+#
+#    *Second half.* Yes. Put μ_k at the midpoint of x₁ and x₂ and flatten Σ_k onto their
+#    line: variance a² along it (a fixed), ε² across it. Both Mahalanobis distances equal
+#    (‖x₁ − x₂‖/2a)², **bounded** (they do not change as ε → 0), while
+#    |Σ_k|^{−1/2} = 1/(aε) → ∞: the blow-up comes from the determinant. In D = 2 any set of
+#    points on one line (in D dimensions: in an affine subspace of dimension < D) can be
 #    collapsed onto. That is why `reg_covar` bounds the smallest eigenvalue, not the trace.
 #    </details>

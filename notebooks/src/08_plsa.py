@@ -352,15 +352,19 @@ ax.legend(frameon=False)
 plt.show()
 
 # %% [markdown]
-# Training perplexity keeps falling with K; the held-out one falls much less and levels
-# off: beyond a few topics, more of them fit the training words rather than new text —
-# **over-fitting** (过拟合). (With more iterations, as EM converges, the gap widens further.)
+# Training perplexity keeps falling with K (1301 → 767); the held-out one falls too, but
+# much less (1372 → 1266 → 1224 → 1210), and each doubling of K buys less: from K = 8 to 16
+# the training perplexity drops by 175, the held-out one by 15. There is no over-fitting
+# *yet* in these numbers — held-out perplexity still improves — but the widening gap
+# between the two curves is the sign of it: more and more of what extra topics learn are
+# the training words themselves (过拟合 in the making). Tempered EM narrows that gap:
 #
 # **Tempered EM** (Hofmann 1999) damps the E step: q_β(z|d,w) ∝ [P(z|d)P(w|z)]^β with
 # β < 1 spreads the posterior over topics, so the M step commits less to the training
 # words. It is still EM, for the objective
-# F_β(θ) = Σ_d n(d) ln(n(d)/N) + (1/β) Σ n(d,w) ln Σ_z [P(z|d)P(w|z)]^β, and ln p = L + KL
-# holds with L_β = E_q[ln p(d,w,z|θ)] + H(q)/β. At K = 16:
+# F_β(θ) = Σ_d n(d) ln(n(d)/N) + (1/β) Σ n(d,w) ln Σ_z [P(z|d)P(w|z)]^β, and the
+# decomposition reads F_β = L_β + (1/β)·KL(q‖q_β) with L_β = E_q[ln p(d,w,z|θ)] + H(q)/β
+# (for β = 1 it is ln p = L + KL). At K = 16:
 
 # %%
 for beta in (1.0, 0.8):
@@ -472,7 +476,9 @@ print(f"documents with the same top topic: "
 # - M step (Lagrange multipliers): normalise the expected counts N(z,w) and N(d,z).
 # - ln p never decreases and ln p = L + KL after every half-step; tempered EM (β < 1)
 #   obeys the same laws for its own objective F_β.
-# - On arXiv abstracts, K = 4 topics recover the four archives without seeing a label;
+# - On arXiv abstracts, K = 4 topics without seeing a label find astro-ph (327 of 398) and
+#   cond-mat (348 of 380) almost cleanly, but merge most of math with hep's theory papers
+#   into one topic and put most of hep's phenomenology into another: purity 0.82, NMI 0.63;
 #   held-out perplexity by document completion shows where more topics stop helping.
 # - PLSA ≡ NMF with the KL divergence (same fixed points; an NMF iteration is a blockwise
 #   EM sweep); LDA is its Bayesian successor.
