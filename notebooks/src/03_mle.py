@@ -271,6 +271,46 @@ ax.legend(frameon=False, fontsize=7)
 plt.show()
 
 # %% [markdown]
+# ## Your turn: the Gaussian MLE (练习)
+#
+# Write gaussian_mle(x) returning the maximum-likelihood (mean, variance). Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch03_mle` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def gaussian_mle(x):
+    """(mean, variance): the MLE of a 1-D Gaussian from the samples x."""
+    ...  # your code here
+
+
+print(EXERCISES["gaussian_mle"].check(gaussian_mle))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * The MLE of the variance divides by N, not N − 1.
+# * Return the variance σ², not the standard deviation σ.
+# * Subtract the mean before squaring: E[x²] − E[x]² loses every digit far from 0.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def gaussian_mle(x: np.ndarray) -> tuple[float, float]:
+#     """The MLE (μ̂, σ̂²) of a 1-D Gaussian from the samples ``x``."""
+#     x = np.asarray(x, dtype=float)
+#     mean = x.sum() / len(x)
+#     variance = np.sum((x - mean) ** 2) / len(x)       # two passes: exact far from 0
+#     return float(mean), float(variance)
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 # * The likelihood p(X | θ) is the probability of the observed data as a function of θ;
 #   maximum likelihood picks its maximiser.

@@ -423,6 +423,52 @@ for start in [(0.05, 0.5), (0.3, 0.7), (0.15, 0.75)]:
 assert found == {-64.821, -62.982}  # SciPy finds both of EM's optima, and no other
 
 # %% [markdown]
+# ## Your turn: one EM iteration of the ball game (练习)
+#
+# Write ball_em_step(counts, p): one E step and one M step of the three-peg game. Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch04_ball_em` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def ball_em_step(counts, p):
+    """θ⁽ᵗ⁺¹⁾ = [p0, p1, p2] from counts = [N_a, N_b, N_c] and θ⁽ᵗ⁾ = p."""
+    ...  # your code here
+
+
+print(EXERCISES["ball_em_step"].check(ball_em_step))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * Split N_b in proportion to the two path probabilities — divide by their sum.
+# * p₁ counts only the balls that reached peg 1: N_a + N_b1, not N.
+# * A ball reaches cup b via peg 1 with probability (1−p₀)p₁, via peg 2 p₀(1−p₂).
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def ball_em_step(counts: np.ndarray, p: np.ndarray) -> np.ndarray:
+#     """θ⁽ᵗ⁺¹⁾ = (p₀, p₁, p₂) from the cup counts (N_a, N_b, N_c) and θ⁽ᵗ⁾ = ``p``."""
+#     n_a, n_b, n_c = np.asarray(counts, dtype=float)
+#     p0, p1, p2 = np.asarray(p, dtype=float)
+#     via_peg1 = (1 - p0) * p1                     # Pr(cup b, path left-right)
+#     via_peg2 = p0 * (1 - p2)                     # Pr(cup b, path right-left)
+#     n_b1 = n_b * via_peg1 / (via_peg1 + via_peg2)    # E step: expected count per path
+#     n_b2 = n_b - n_b1
+#     total = n_a + n_b + n_c
+#     return np.array([(n_b2 + n_c) / total,           # M step: the one-peg MLE at each peg
+#                      n_b1 / (n_a + n_b1),
+#                      n_c / (n_b2 + n_c)])
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 # * **Complete data** (paths seen): the log-likelihood splits into one Bernoulli game per
 #   peg; p0 = (N2+N3)/N, p1 = N1/(N0+N1), p2 = N3/(N2+N3).

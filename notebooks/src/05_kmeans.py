@@ -490,7 +490,53 @@ for variance in (4.0, 1.0, 0.05, 0.001):
 # %% [markdown]
 # Chapter 06 lets σ², the weights and whole covariance matrices be learned too: the
 # Gaussian mixture model, whose EM is the soft version of what we did here.
+
+# %% [markdown]
+# ## Your turn: one Lloyd iteration (练习)
 #
+# Write lloyd_step(X, centres): assign each point to its nearest centre, then move every centre to the mean of its points. Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch05_kmeans` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def lloyd_step(X, centres):
+    """The new (K, D) centres: nearest-centre labels, then means."""
+    ...  # your code here
+
+
+print(EXERCISES["lloyd_step"].check(lloyd_step))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * Nearest means argmin of the distance, not argmax.
+# * Divide the sum of a cluster's points by its size.
+# * A cluster with no points keeps its old centre (no 0/0).
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def lloyd_step(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
+#     """The new (K, D) centres after assigning each row of ``X`` to its nearest centre."""
+#     X, centres = np.asarray(X, dtype=float), np.asarray(centres, dtype=float)
+#     distances = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)   # (N, K)
+#     labels = distances.argmin(axis=1)
+#     new = centres.copy()
+#     for k in range(len(centres)):
+#         members = X[labels == k]
+#         if len(members):                   # an empty cluster keeps its old centre
+#             new[k] = members.mean(axis=0)
+#     return new
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 #
 # * k-Means minimises $J=\sum_n\sum_k r_{nk}\lVert x_n-\mu_k\rVert^2$ by coordinate descent:

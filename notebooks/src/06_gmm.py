@@ -505,6 +505,54 @@ print("k-Means centres equal:", np.allclose(np.sort(mu, 0), np.sort(km.cluster_c
 assert np.allclose(np.sort(mu, 0), np.sort(km.cluster_centers_, 0))
 
 # %% [markdown]
+# ## Your turn: the GMM E step (练习)
+#
+# Write gmm_e_step(X, weights, means, covariances) returning the N × K responsibilities γ_nk. Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch06_gmm` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def gmm_e_step(X, weights, means, covariances):
+    """The (N, K) responsibilities γ_nk."""
+    ...  # your code here
+
+
+print(EXERCISES["gmm_e_step"].check(gmm_e_step))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * Each row of γ sums to 1: divide by Σ_j π_j N(x_n|μ_j,Σ_j).
+# * Do not forget the weights π_k.
+# * Work with ln π_k + ln N(x|μ_k,Σ_k) and subtract the row maximum before exp.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def gmm_e_step(X: np.ndarray, weights: np.ndarray, means: np.ndarray,
+#                covariances: np.ndarray) -> np.ndarray:
+#     """The (N, K) responsibilities of a GMM with (K,) weights, (K, D) means, (K, D, D) Σ."""
+#     X = np.asarray(X, dtype=float)
+#     n, d = X.shape
+#     log_joint = np.empty((n, len(weights)))
+#     for k, (w, mu, cov) in enumerate(zip(weights, means, covariances, strict=True)):
+#         diff = X - mu
+#         maha = np.einsum("ni,ij,nj->n", diff, np.linalg.inv(cov), diff)
+#         _, logdet = np.linalg.slogdet(cov)
+#         log_joint[:, k] = np.log(w) - 0.5 * (d * np.log(2 * np.pi) + logdet + maha)
+#     log_norm = log_joint.max(axis=1, keepdims=True)        # log-sum-exp, row by row
+#     log_norm += np.log(np.exp(log_joint - log_norm).sum(axis=1, keepdims=True))
+#     return np.exp(log_joint - log_norm)
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 # * A GMM is a mixture of K Gaussians with weights π (0 ≤ π_k ≤ 1, Σπ_k = 1); a 1-of-K hidden
 #   z picks the component. It estimates densities and clusters softly.

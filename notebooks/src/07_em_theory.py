@@ -394,6 +394,48 @@ print(f"mean ln p: scikit-learn {sk.score(close[:, None]):.6f}, "
 assert np.allclose(sk.means_[:, 0], ours.params.means, atol=1e-4)
 
 # %% [markdown]
+# ## Your turn: the lower bound and the gap (练习)
+#
+# Write bound_and_gap(log_joint, q) returning (L(q, θ), KL(q ‖ p(z|x,θ))). Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch07_em_theory` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def bound_and_gap(log_joint, q):
+    """(L, KL) for one observation: log_joint[k] = ln p(x, z=k|θ)."""
+    ...  # your code here
+
+
+print(EXERCISES["bound_and_gap"].check(bound_and_gap))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * L has two parts: E_q[ln p(x, z|θ)] and the entropy H(q) = −Σ q ln q.
+# * Terms with q_k = 0 contribute 0 (0 · ln 0 = 0), not NaN.
+# * ln p(x|θ) = ln Σ_k e^{a_k}: use log-sum-exp, e^{−1000} is 0.0 in floating point.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def bound_and_gap(log_joint: np.ndarray, q: np.ndarray) -> tuple[float, float]:
+#     """(L(q, θ), KL(q ‖ p(z|x,θ))) for one observation, from a_k = ln p(x, z=k|θ) and q."""
+#     a, q = np.asarray(log_joint, dtype=float), np.asarray(q, dtype=float)
+#     inside = q > 0                                   # 0 · ln 0 = 0: skip those terms
+#     bound = float(np.sum(q[inside] * (a[inside] - np.log(q[inside]))))
+#     top = a.max()
+#     log_p = float(top + np.log(np.exp(a - top).sum()))
+#     return bound, log_p - bound
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 #
 # * For any q(Z): **ln p(X|θ) = L(q, θ) + KL(q ‖ p(Z|X,θ))**, so L is a lower bound.

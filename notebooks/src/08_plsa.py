@@ -468,7 +468,50 @@ print(f"documents with the same top topic: "
 # **variational EM** (chapter 09) or Gibbs sampling. PLSA is LDA's MAP estimate under
 # uniform Dirichlet priors (Girolami & Kabán 2003). `sklearn.decomposition.LatentDirichletAllocation`
 # fits it by variational Bayes.
+
+# %% [markdown]
+# ## Your turn: the PLSA M step (练习)
 #
+# Write plsa_m_step(counts, q) returning (P(z|d), P(w|z)). Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch08_plsa` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def plsa_m_step(counts, q):
+    """(P(z|d) as D × K, P(w|z) as K × W); q[d, w, z] = q(z|d,w)."""
+    ...  # your code here
+
+
+print(EXERCISES["plsa_m_step"].check(plsa_m_step))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * Weight the posterior by the counts: n(d,w) q(z|d,w) is the expected count.
+# * P(w|z) is normalised over the words w, for each topic z (rows of K × W).
+# * P(z|d) is normalised over the topics, for each document.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def plsa_m_step(counts: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+#     """(P(z|d) as D × K, P(w|z) as K × W) from counts (D × W) and q(z|d,w) (D × W × K)."""
+#     counts, q = np.asarray(counts, dtype=float), np.asarray(q, dtype=float)
+#     expected = counts[:, :, None] * q                # n(d,w) q(z|d,w): expected counts
+#     topic_word = expected.sum(axis=0).T              # K × W
+#     doc_topic = expected.sum(axis=1)                 # D × K
+#     return (doc_topic / doc_topic.sum(axis=1, keepdims=True),
+#             topic_word / topic_word.sum(axis=1, keepdims=True))
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 # - PLSA: P(d, w) = P(d) Σ_z P(z|d) P(w|z); the topic z of each word is the hidden variable,
 #   {D, W, Z} the complete data, {D, W} the incomplete data.

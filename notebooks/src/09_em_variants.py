@@ -477,6 +477,46 @@ assert ours.value >= -reference.fun - 1e-6
 assert abs(value(newton_beta.ravel()) - ours.value) < 1e-5
 
 # %% [markdown]
+# ## Your turn: the MAP weights (练习)
+#
+# Write map_weights(q, alpha): the MAP mixing weights under a Dirichlet(α) prior. Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch09_em_variants` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def map_weights(q, alpha):
+    """The MAP weights π under a Dirichlet(α) prior; q is N × K."""
+    ...  # your code here
+
+
+print(EXERCISES["map_weights"].check(map_weights))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * The prior adds α − 1 pseudo-counts to each N_k (not α).
+# * The weights must sum to 1: the denominator is N + K(α − 1).
+# * With α = 1 you must get the MLE N_k / N.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def map_weights(q: np.ndarray, alpha: float) -> np.ndarray:
+#     """The MAP weights π (K,) from the responsibilities ``q`` (N × K) and a Dirichlet(α)."""
+#     q = np.asarray(q, dtype=float)
+#     n_k = q.sum(axis=0)
+#     k = q.shape[1]
+#     return (n_k + alpha - 1) / (q.shape[0] + k * (alpha - 1))
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 #
 # | variant | E step | M step | what never decreases |
