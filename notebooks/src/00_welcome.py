@@ -104,6 +104,18 @@ coins
 # 3. Press **Run**, then drag the slider back to 0. Does ln p ever go down? Does the gap KL
 #    ever become negative?
 #
+# <details><summary>Hints and answers</summary>
+#
+# 1. *Hint: look at the responsibilities after the E step.* The sets with many heads — 9, 8
+#    and 7 — give coin A responsibilities 0.80, 0.73 and 0.65 (from p_A = 0.6, p_B = 0.5),
+#    so their heads pull p_A up to 0.713. Set 2 (9 heads) counts 80 % for A because
+#    0.6⁹·0.4 is about four times 0.5¹⁰: nine heads are four times more likely under A.
+# 2. The E step computes q = p(Z | X, θ) from θ alone; θ did not change, so neither does q.
+#    Only an M step can move θ.
+# 3. Never: ln p rises at every step (from −11.3206 to −9.7969 in 13 iterations) and KL ≥ 0
+#    at every half-step; it is exactly 0 right after an E step. Chapter 07 proves both.
+# </details>
+#
 # The widget after one iteration and after **Run** (the cell clicks it, so these numbers are
 # checked every time the course is tested):
 

@@ -213,6 +213,18 @@ bayes
 # 1. Make coin A rare (prior 0.1). Does 9 heads still point to A?
 # 2. Set both likelihoods equal. What does the posterior become, and why?
 # 3. Set both likelihoods to 0: what does the label say? (An impossible observation.)
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. Yes, but less surely: 0.750 for A against 0.250 (0.964 with equal priors). 9 heads are
+#    about 27 times more likely under A than under B, and that beats prior odds of 1 : 9.
+#    A prior below about 1/28 would tip the balance to B.
+# 2. The posterior equals the prior: the observation is equally likely under both coins, so
+#    it carries no information about which one was used (posterior ∝ likelihood × prior).
+# 3. The normaliser Σ prior × likelihood is 0, and 0/0 has no answer: an observation both
+#    coins call impossible leaves the posterior undefined (the label shows emlib's error
+#    message instead of a posterior).
+# </details>
 
 # %%
 bayes.prior_sliders[0].value = 0.1

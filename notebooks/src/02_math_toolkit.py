@@ -151,6 +151,15 @@ jensen
 # 1. Put all weight on one point. What happens to the gap? (When is Jensen an equality?)
 # 2. Move all points to the same place. Same question.
 # 3. Switch to ln x. Which way does the inequality go now?
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. The gap is 0 (the widget shows gap = 0.0000): with one point, E[f(x)] = f(x) = f(E[x]).
+# 2. Again 0: if all points coincide, x is a constant and f(E x) = E f(x) for any f. For a
+#    strictly convex f these are the only equality cases — the fact chapter 07 uses.
+# 3. ln x is concave, so the inequality flips: ln E[x] ≥ E[ln x]. That is the form EM uses
+#    to bound ln Σ_z q(z)·p(x,z)/q(z) from below.
+# </details>
 
 # %%
 print(jensen.summary())
@@ -210,6 +219,17 @@ kl
 # 2. Set q₃ = 0. Which KL becomes infinite? Which stays finite?
 # 3. In chapter 07 the E step makes KL(q ‖ p(Z|X,θ)) = 0. Which property says that this
 #    forces q to *be* the posterior?
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. *Hint: which one weighs log-ratios by p, which by q?* KL(p‖q) averages ln(p/q) under p,
+#    so it pays most where p has its peak and q is too small there; KL(q‖p) averages under
+#    the flat q, so every outcome counts the same. The two differ because KL is not symmetric.
+# 2. KL(p‖q) = ∞ (p puts 0.2 on an outcome q calls impossible: the widget shows inf);
+#    KL(q‖p) stays finite (0.2554): q's zero term contributes 0 · ln 0 = 0.
+# 3. Gibbs' inequality with its equality case: KL(q‖p) ≥ 0, with equality **only** when
+#    q = p. So KL = 0 after the E step means q is exactly the posterior.
+# </details>
 
 # %%
 kl.q_sliders[2].value = 0.0

@@ -137,6 +137,18 @@ peg
 #    more certainty. After 10 000 rolls, what does the label say about L?
 # 3. Remove rolls until only b's remain. What is p̂, and what happens to ln L at p = 0?
 #
+# <details><summary>Hints and answers</summary>
+#
+# 1. ln L is largest at p = p̂ = n_a/N = 0.2 (2 a's of 10 rolls). After two more a's,
+#    p̂ = 4/12 = 0.333: the maximum moves towards the new data.
+# 2. p̂ is unchanged (the proportions are), but ln L is multiplied by the number of rolls, so
+#    its peak gets narrower with every ×10 (the curvature grows like N). After 10 000 rolls
+#    the label shows L = 0 — it underflows — while ln L stays finite (about −5004 at p = p̂):
+#    that is why we maximise the log.
+# 3. p̂ = 0 and ln L(p = 0) = N·ln 1 = 0, the largest possible value: with only b's, p = 0 is
+#    the MLE, and any p > 0 is penalised. (At p = 1 instead, ln L = −∞.)
+# </details>
+#
 # The widget after adding one a (checked by the tests), then back to the article's rolls:
 
 # %%

@@ -221,6 +221,18 @@ ball
 # 3. Press **E+M** again. Does anything change? Press **Reset**, then **Run**: how many
 #    iterations does EM take, and why two rather than one?
 #
+# <details><summary>Hints and answers</summary>
+#
+# 1. Cup b's 52 balls split 33.09 / 18.91 between path 1 (left–right) and path 2
+#    (right–left). The shares are the posterior: with θ⁽⁰⁾ = (0.3, 0.6, 0.2),
+#    (1 − p₀)p₁ = 0.42 and p₀(1 − p₂) = 0.24, so 0.42/0.66 = 0.636 and 0.24/0.66 = 0.364.
+# 2. The predicted cup counts equal the observed ones (33, 52, 15) exactly: after one M step
+#    the model reproduces the frequencies (proved in the next section).
+# 3. Nothing changes: θ⁽²⁾ = θ⁽¹⁾. **Run** reports two iterations because EM can only know it
+#    has converged after computing θ⁽²⁾ and seeing no change — "you have to compute θ⁽²⁾ to
+#    conclude so", as the article says.
+# </details>
+#
 # The widget after one E step and one M step (checked by the tests), then back to θ⁽⁰⁾:
 
 # %%
@@ -328,6 +340,18 @@ coins
 #    not match the data exactly after one step?
 # 2. Press **Run**. How many iterations until ln p stops rising (by 10⁻⁸)?
 # 3. Scrub the slider back. Is the rise of ln p largest at the start or at the end?
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. Each set is shared between the coins by its responsibilities; after an M step the
+#    responsibilities computed from the new p's differ, so the next M step moves again. Unlike
+#    the pegs, the coins cannot make every set's heads fraction come true at once: five sets,
+#    two p's.
+# 2. 13 iterations (ln p = −9.7969, p_A = 0.797, p_B = 0.520).
+# 3. At the start: +0.136 in iteration 2 (−10.0860 → −9.9498), then less and less, down to
+#    10⁻⁸. EM converges linearly: each rise is about a fixed fraction of the previous one
+#    (chapter 07, section 5).
+# </details>
 #
 # After **Run** (checked by the tests):
 

@@ -185,6 +185,19 @@ print(f"stopped after {trace.n_iter} iterations (the last one changed nothing)")
 #    in the left blob, one between the right two. Where does it stop, and with what J?
 # 3. *K too large:* `kmeans_stepper(X, 6, seed=0)`. J keeps dropping as K grows — why is
 #    J alone no way to choose K?
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. The second **E step** changes nothing: the assignments depend only on the centres, which
+#    have not moved. Likewise the second **M step**: the centres are already the means of
+#    their points.
+# 2. It stops after 6 iterations with J = 1272.07 (a good start reaches J = 415.55): two
+#    centres split the left blob, the third sits between the two right blobs at (5.01, 0.58).
+#    Neither step can move a centre across: a local optimum.
+# 3. With seed 0, J = 415.55 for K = 3, 366.55 for K = 4 and 272.83 for K = 6. More centres
+#    can only lower the best J (K = N gives J = 0), so J rewards splitting real clusters; a
+#    criterion that pays for K (BIC with a model, chapter 06) or held-out data is needed.
+# </details>
 
 # %%
 w = kmeans_stepper(X, 3, init="random", seed=4)

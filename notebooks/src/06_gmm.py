@@ -303,6 +303,18 @@ assert np.all(np.diff(trace.column("log_likelihood")) >= -1e-9)
 #    iterations, the means or the ellipses' shapes? When do the colours stop changing?
 # 2. Use **Undo** and the slider: is the gap L < ln p ever there after an E step?
 # 3. Click **Run**, and compare ln p with the fit above (−1.4171 per point, i.e. −385.46).
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. The means move most in the first iterations, from the two random eruptions towards the
+#    two clusters; the broad start ellipses shrink and tilt along each cluster after that.
+#    The colours settle once the responsibilities are near 0 or 1 (270 of 272 points end
+#    with max γ > 0.99).
+# 2. No: right after an E step KL = 0 and L = ln p (the circle sits on the line). The gap
+#    opens only after an M step.
+# 3. The same value, −385.46 (−1.4171 · 272), up to the printed digits: same model, same
+#    data, the same local maximum.
+# </details>
 
 # %%
 w = gmm_stepper(X, n_components=2, seed=SEED,
@@ -331,6 +343,18 @@ print(w.shown.summary())
 #    on one data point with a tiny covariance (the code is in the next cell). Press **Run**:
 #    ln p keeps rising — the likelihood is unbounded as Σ_k → 0 on a single point — and
 #    only `reg_covar` stops Σ_k at 10⁻⁶·I. emlib warns with a `ComponentCollapseWarning`.
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. *Hint: watch the three means leave the corner.* More than ten: after ten iterations
+#    (printed below) one mean still sits at (1.4, 1.4), between the groups at (0, 0) and
+#    (3, 3). A start from random data points (`seed=0`) is already spread over the data,
+#    so the groups separate much sooner.
+# 2. ln p keeps rising because N(x_n|μ_k, Σ_k) ∝ |Σ_k|^{−1/2} → ∞ for the point under the
+#    collapsing component, while the other components keep explaining the rest of the data
+#    (exercise 4 below explains why). The cell after the stepper shows N_3 ≈ 1 and
+#    Σ_3 = 10⁻⁶·I: the largest ln p is not a useful fit.
+# </details>
 
 # %%
 corner = Y.min(0)

@@ -227,6 +227,17 @@ hard_bars
 # 1. Press E then M several times: which of the two bars rises at every half-step?
 # 2. Does the KL after an E step shrink as the components separate? Why?
 # 3. Press Run. Is the final ln p above or below that of exact EM, and why can it be?
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. L (the bound) rises at every half-step; ln p is not guaranteed to — only L is.
+# 2. Yes: as the components separate, the true posterior becomes nearly one-hot, so the best
+#    hard assignment is almost the posterior and KL(q‖p) shrinks — but it stays > 0 for
+#    points between the components.
+# 3. Below: −194.9154 against −194.1279 for exact EM. Hard EM maximises L over one-hot q,
+#    not ln p; its fixed point is a different θ (narrower, better separated components), and
+#    ln p there is lower (exercise 3 below).
+# </details>
 
 # %%
 for step in ["E step", "M step"]:
@@ -361,6 +372,18 @@ feeder
 # 1. Feed one batch: how far does the first update jump (η₁ = 1)?
 # 2. Feed 10 batches at a time: when does the fit become indistinguishable from the dashed one?
 # 3. Why does the curve on the right still wobble after many batches?
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. With η₁ = 1 the statistics are replaced by those of the first batch alone: θ jumps to
+#    that batch's M step — means (−1.358, 2.375) from 20 samples, against (−1.013, 2.023)
+#    for the full data.
+# 2. After about 10 batches (200 samples) the means are (−0.956, 2.005), close to the dashed
+#    fit; after a few hundred samples the two curves are hard to tell apart by eye.
+# 3. Every update moves the statistics towards one batch's noisy average by η_t = t^(−α):
+#    the noise shrinks with η_t but never vanishes after finitely many updates (measured
+#    above over the last 50 updates).
+# </details>
 
 # %%
 feeder.buttons["Feed 1 batch"].click()
