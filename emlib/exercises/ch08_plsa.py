@@ -17,11 +17,12 @@ __all__ = ["plsa_m_step"]
 
 
 def plsa_m_step(counts: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(P(z|d) as D × K, P(w|z) as K × W) from counts (D × W) and q(z|d,w) (D × W × K)."""
+    """(P(z|d): documents × K, P(w|z): K × words) from the counts (documents × words)
+    and q(z|d,w) (documents × words × K)."""
     counts, q = np.asarray(counts, dtype=float), np.asarray(q, dtype=float)
     expected = counts[:, :, None] * q                # n(d,w) q(z|d,w): expected counts
-    topic_word = expected.sum(axis=0).T              # K × W
-    doc_topic = expected.sum(axis=1)                 # D × K
+    topic_word = expected.sum(axis=0).T              # K × words
+    doc_topic = expected.sum(axis=1)                 # documents × K
     return (doc_topic / doc_topic.sum(axis=1, keepdims=True),
             topic_word / topic_word.sum(axis=1, keepdims=True))
 
@@ -45,7 +46,7 @@ _CASES = (
 
 def _check(func) -> Feedback:
     return check_against_solution("plsa_m_step", func, plsa_m_step, _CASES,
-                                  ("P(z|d) (D × K)", "P(w|z) (K × W)"), atol=1e-9)
+                                  ("P(z|d) (documents × K)", "P(w|z) (K × words)"), atol=1e-9)
 
 
 register(Exercise(
@@ -53,6 +54,6 @@ register(Exercise(
     task="Write plsa_m_step(counts, q) returning (P(z|d), P(w|z)).",
     solution=plsa_m_step, checker=_check,
     hints=("Weight the posterior by the counts: n(d,w) q(z|d,w) is the expected count.",
-           "P(w|z) is normalised over the words w, for each topic z (rows of K × W).",
+           "P(w|z) is normalised over the words w, for each topic z (the rows of the K × words table).",
            "P(z|d) is normalised over the topics, for each document."),
 ))

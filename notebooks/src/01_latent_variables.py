@@ -244,14 +244,14 @@ print(bayes.summary())
 #   applied to every sample.
 #
 # ## Notation
+#
 # | symbol | meaning |
 # |---|---|
-# | X, y | sample and its label |
-# | Z (or Y) | hidden variable |
-# | P(Y) | prior |
-# | P(X \| Y) | likelihood |
-# | P(Y \| X) | posterior |
-# | P(X) = Σ_Y P(X\|Y)P(Y) | evidence (marginal likelihood) |
+# | X | observed data: a sample |
+# | y | a sample's label (observed in supervised learning, hidden otherwise) |
+# | Z | the hidden (latent) variables (隐变量) |
+# | P(y), P(x \| y), P(y \| x) | prior (先验), likelihood (似然), posterior (后验) in Bayes' rule |
+# | P(x) = Σ_y P(x \| y) P(y) | the evidence, or marginal likelihood (边缘似然) |
 #
 # ## Exercises
 # 1. In the generative story above, what fraction of points would you expect with z = 2,

@@ -41,7 +41,7 @@ rng = np.random.default_rng(SEED)
 #
 # A set C is **convex** if the segment between any two of its points stays inside it:
 #
-# $$x, y \in C,\ t \in [0, 1] \;\Longrightarrow\; t\,x + (1 - t)\,y \in C.$$
+# $$x, y \in C,\ \xi \in [0, 1] \;\Longrightarrow\; \xi\,x + (1 - \xi)\,y \in C.$$
 #
 # Examples: a disk, a half-plane, the **probability simplex** {p : pᵢ ≥ 0, Σ pᵢ = 1} (the
 # set every q(Z) of EM lives in). Not convex: a ring, a crescent. A sampled test can only
@@ -69,7 +69,7 @@ for ax, inner, name, evidence in [(axes[0], 0.0, "disk: convex", disk),
     if not evidence.convex:
         w = evidence.counterexample
         ax.plot(*np.array([w["x"], w["y"]]).T, "o-", color=plotting.COLORS[4])
-        ax.plot(*w["z"], "x", color="black", ms=10, mew=2, label="t·x + (1−t)·y ∉ C")
+        ax.plot(*w["z"], "x", color="black", ms=10, mew=2, label="ξ·x + (1−ξ)·y ∉ C")
         ax.legend(frameon=False, loc="lower right")
     ax.set_aspect("equal")
     ax.set_title(name)
@@ -80,7 +80,7 @@ plt.show()
 #
 # f is **convex** on a convex domain if every chord lies above the graph:
 #
-# $$f\big(t\,x + (1-t)\,y\big) \;\le\; t\,f(x) + (1-t)\,f(y)\qquad \text{for all } x, y,\ t \in [0,1].$$
+# $$f\big(\xi\,x + (1-\xi)\,y\big) \;\le\; \xi\,f(x) + (1-\xi)\,f(y)\qquad \text{for all } x, y,\ \xi \in [0,1].$$
 #
 # For twice-differentiable f of one variable this is equivalent to f''(x) ≥ 0 everywhere
 # (in several variables: the Hessian is positive semi-definite). f is **concave** when −f
@@ -115,14 +115,14 @@ plt.show()
 # %% [markdown]
 # ## Jensen's inequality (Jensen不等式)
 #
-# For convex f, weights wᵢ ≥ 0 with Σ wᵢ = 1 (a distribution), and points xᵢ:
+# For convex f, weights qᵢ ≥ 0 with Σ qᵢ = 1 (a distribution q), and points xᵢ:
 #
-# $$f\Big(\sum_i w_i x_i\Big) \;\le\; \sum_i w_i f(x_i),\qquad\text{i.e.}\qquad f(\mathbb{E}[x]) \le \mathbb{E}[f(x)].$$
+# $$f\Big(\sum_i q_i x_i\Big) \;\le\; \sum_i q_i f(x_i),\qquad\text{i.e.}\qquad f(\mathbb{E}_q[x]) \le \mathbb{E}_q[f(x)].$$
 #
 # The chord definition is the case of two points; induction gives any number. For concave
 # f the inequality flips: **ln E[x] ≥ E[ln x]**. Chapter 07 applies exactly this to
 # ln Σ_Z q(Z)·p(X,Z|θ)/q(Z) to get EM's lower bound. The difference is the **Jensen gap**
-# Σ wᵢ f(xᵢ) − f(Σ wᵢ xᵢ): ≥ 0 for convex f; for f(x) = x² it is the variance.
+# Σ qᵢ f(xᵢ) − f(Σ qᵢ xᵢ): ≥ 0 for convex f; for f(x) = x² it is the variance.
 
 # %%
 points = rng.uniform(0.2, 4.0, size=6)
@@ -334,15 +334,16 @@ assert max(worse) < best and np.abs(gradient_mu).max() < 1e-9
 #   and the (1/N) sample covariance.
 #
 # ## Notation
+#
 # | symbol | meaning |
 # |---|---|
-# | t x + (1−t) y | a point of the segment from y to x |
-# | f'' ; ∇²f | second derivative; Hessian |
-# | E[x] = Σ wᵢ xᵢ | expectation under the weights w |
-# | KL(p‖q) | Kullback–Leibler divergence (nats) |
-# | H(p) = −Σ p ln p | entropy |
-# | N(x \| μ, Σ) | Gaussian density with mean μ, covariance Σ |
-# | Σ = L Lᵀ | Cholesky factorisation |
+# | ξ x + (1−ξ) y | a point of the segment from y to x, 0 ≤ ξ ≤ 1 (convexity, ch. 02) |
+# | f'' ; ∇²f | the second derivative; the Hessian |
+# | E_q[x] = Σ_i q_i x_i | the expectation under the distribution q |
+# | KL(q ‖ p) | the Kullback–Leibler divergence (KL散度), in nats |
+# | H(q) = −Σ q ln q | the entropy (熵) of q |
+# | N(x \| μ, Σ) | the Gaussian density with mean μ and covariance Σ |
+# | Σ = L Lᵀ | the Cholesky factorisation (L lower-triangular; only in this formula) |
 #
 # ## Exercises
 # 1. Show that the set of covariance matrices (symmetric positive semi-definite) is
@@ -350,7 +351,7 @@ assert max(worse) < best and np.abs(gradient_mu).max() < 1e-9
 #
 #    <details><summary>Solution</summary>
 #
-#    If A, B ⪰ 0 then vᵀ(tA + (1−t)B)v = t vᵀAv + (1−t) vᵀBv ≥ 0 for every v. Numerically:
+#    If A, B ⪰ 0 then vᵀ(ξA + (1−ξ)B)v = ξ vᵀAv + (1−ξ) vᵀBv ≥ 0 for every v. Numerically:
 #
 #    ```python
 #    def is_psd(v):

@@ -135,14 +135,14 @@ assert np.allclose(theta_complete.as_array(), [g[i], g[j], g[k]], atol=0.005)
 #
 # $$\ln p(X\mid\theta^{(0)}) \le \ln p(X\mid\theta^{(1)}) \le \ln p(X\mid\theta^{(2)}) \le \dots$$
 #
-# starting from a random θ⁽⁰⁾ and stopping when θ⁽ⁱ⁺¹⁾ ≈ θ⁽ⁱ⁾ (chapter 07 proves the
+# starting from a random θ⁽⁰⁾ and stopping when θ⁽ᵗ⁺¹⁾ ≈ θ⁽ᵗ⁾ (chapter 07 proves the
 # inequality with Jensen's inequality).
 #
 # ### The E step, as the article writes it
 #
-# With θ⁽ⁱ⁾ fixed, compute for every observed value x the posterior of the hidden path,
+# With θ⁽ᵗ⁾ fixed, compute for every observed value x the posterior of the hidden path,
 #
-# $$\Pr(y\mid x;\theta^{(i)}) = \frac{\Pr(x, y;\theta^{(i)})}{\sum_{y'}\Pr(x, y';\theta^{(i)})},$$
+# $$\Pr(y\mid x;\theta^{(t)}) = \frac{\Pr(x, y;\theta^{(t)})}{\sum_{y'}\Pr(x, y';\theta^{(t)})},$$
 #
 # and weight it by $f(x\mid X) = N_x/N$, the frequency of x among the observations. Cups a
 # and c have a single path, so Pr(y=0 | a) = Pr(y=3 | c) = 1; for cup b
@@ -156,7 +156,11 @@ assert np.allclose(theta_complete.as_array(), [g[i], g[j], g[k]], atol=0.005)
 #
 # Maximise the expected complete-data log-likelihood, per observation:
 #
-# $$\theta^{(i+1)} = \arg\max_\theta \sum_x f(x\mid X)\sum_y \Pr(y\mid x;\theta^{(i)})\,\ln\Pr(x, y;\theta).$$
+# $$\theta^{(t+1)} = \arg\max_\theta \sum_x f(x\mid X)\sum_y \Pr(y\mid x;\theta^{(t)})\,\ln\Pr(x, y;\theta).$$
+#
+# The sum is the article's Q. Because it weighs each cup by its frequency f(x | X) = N_x/N,
+# it is the course's Q(θ, θ⁽ᵗ⁾) (chapter 07: summed over all N observations) divided by
+# N — the same maximiser, numbers N times smaller. We write it Q(θ, θ⁽ᵗ⁾)/N.
 #
 # Only the four (x, y) pairs with a non-zero posterior contribute: the article's table.
 # Multiply the weight column by the log column and add the rows; that is the complete-data
@@ -178,7 +182,7 @@ print(table)
 # %% [markdown]
 # **Check it.** The E step of `ThreePegModel` against the formula for cup b; the M step's
 # closed form against a grid search of the table's function
-# Q(θ) = Σ weight · ln Pr(x, y; θ); and the expected counts.
+# Q(θ, θ⁽⁰⁾)/N = Σ weight · ln Pr(x, y; θ); and the expected counts.
 
 # %%
 model = ThreePegModel()
@@ -322,11 +326,11 @@ plt.show()
 # 2008) has coins A and B with unknown heads-probabilities p_A, p_B. For each of five sets,
 # one coin is picked (hidden z_n) and tossed 10 times; we see the heads: 5, 9, 8, 4, 7.
 #
-# * **E step**: responsibility of coin k for set n (weights w_k, here fixed at ½):
-#   $q_{nk} = \dfrac{w_k\,p_k^{x_n}(1-p_k)^{10-x_n}}{\sum_j w_j\,p_j^{x_n}(1-p_j)^{10-x_n}}$.
+# * **E step**: responsibility of coin k for set n (weights π_k, here fixed at ½):
+#   $\gamma_{nk} = \dfrac{\pi_k\,p_k^{x_n}(1-p_k)^{10-x_n}}{\sum_j \pi_j\,p_j^{x_n}(1-p_j)^{10-x_n}}$.
 # * **M step**: expected heads over expected tosses,
-#   $p_k = \dfrac{\sum_n q_{nk}x_n}{\sum_n q_{nk}\cdot 10}$ (and, if the weights are learned,
-#   $w_k = \frac1N\sum_n q_{nk}$).
+#   $p_k = \dfrac{\sum_n \gamma_{nk}x_n}{\sum_n \gamma_{nk}\cdot 10}$ (and, if the weights are learned,
+#   $\pi_k = \frac1N\sum_n \gamma_{nk}$).
 #
 # `emlib.mixtures.BinomialMixture(n_components, n_trials, learn_weights=...)` is this model.
 
@@ -499,7 +503,7 @@ print(EXERCISES["ball_em_step"].check(ball_em_step))
 # * **Hidden paths**: ln p(X|θ) has a sum inside a logarithm; the derivative equations
 #   couple and have no closed form in general. EM climbs instead: θ⁽⁰⁾, θ⁽¹⁾, … with
 #   ln p never decreasing.
-# * **E step** (article): the posterior Pr(y | x; θ⁽ⁱ⁾) of each path given its cup, weighted
+# * **E step** (article): the posterior Pr(y | x; θ⁽ᵗ⁾) of each path given its cup, weighted
 #   by f(x|X) = N_x/N. **M step**: the complete-data formulas with the counts replaced by
 #   their expectations.
 # * In the three-peg game **θ⁽¹⁾ is final**: after one M step the cup probabilities equal
@@ -509,18 +513,20 @@ print(EXERCISES["ball_em_step"].check(ball_em_step))
 #   answers are defined only up to **label switching**.
 #
 # ## Notation
+#
 # | symbol | meaning |
 # |---|---|
-# | θ = (p0, p1, p2) | probability of going right at peg 0, 1, 2 |
-# | x ∈ {a, b, c} | the observed cup |
-# | y ∈ {0, 1, 2, 3} | the hidden path (隐含变量) |
-# | N_x, N | balls in cup x, all balls |
-# | N_y, E[N_y] | balls on path y (complete data), and their expectation (E step) |
-# | f(x\|X) = N_x/N | frequency of x among the observations (the article's weight) |
-# | Pr(y\|x; θ⁽ⁱ⁾) | posterior of the path given the cup at the current θ |
-# | Q(θ) | Σ_x f(x\|X) Σ_y Pr(y\|x; θ⁽ⁱ⁾) ln Pr(x, y; θ): what the M step maximises |
-# | θ⁽ⁱ⁾ | parameters after i EM iterations |
-# | q_nk, w_k, p_k | coin game: responsibility of coin k for set n, weight, heads-probability |
+# | θ = (p0, p1, p2) | three-peg game: probability of going right at peg 0, 1, 2 |
+# | x ∈ {a, b, c} | three-peg game: the observed cup |
+# | y | the hidden path (隐含变量) of a ball |
+# | N_x, N_y, E[N_y] | balls in cup x; on path y (complete data); its expectation (E step) |
+# | f(x \| X) = N_x/N | the frequency of x among the observations (the article's weight) |
+# | Pr(y \| x; θ⁽ᵗ⁾) | the posterior of the path given the cup |
+# | Q(θ, θ⁽ᵗ⁾)/N | the article's Q: Q per observation, Σ_x f(x\|X) Σ_y Pr(y\|x; θ⁽ᵗ⁾) ln Pr(x, y; θ) |
+# | θ⁽ᵗ⁾ | the parameters after t EM iterations (θ⁽⁰⁾: the start) |
+# | γ_nk | coin game: the responsibility of coin k for set n |
+# | π_k | coin game: the weight of coin k |
+# | p_k, p_A, p_B, p_C | the heads-probability of coin k (coins A, B, C; in the three-coin model (三硬币模型) A picks B or C) |
 #
 # ## Exercises
 # 1. Take N_a = 0 (no ball in cup a). What does EM return for p1, and why is any value of p1

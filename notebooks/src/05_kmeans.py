@@ -233,7 +233,7 @@ print(f"J good = {good.inertia_:.2f}, J bad = {bad.inertia_:.2f}")
 # of 5 %) we fit 60 times from *random* starts (K data
 # points drawn uniformly) and 60 times from **k-means++** starts (Arthur & Vassilvitskii
 # 2007): the first centre is a uniformly drawn point; every next centre is a point drawn
-# with probability proportional to $D(x)^2$, its squared distance to the nearest centre
+# with probability proportional to $\delta(x)^2$, its squared distance to the nearest centre
 # chosen so far. Far-away points, which are likely to belong to a blob without a centre
 # yet, are much more likely to be drawn. Arthur & Vassilvitskii prove that this start alone
 # (before any Lloyd iteration) is within a log factor of the best clustering in expectation:
@@ -566,15 +566,17 @@ print(EXERCISES["lloyd_step"].check(lloyd_step))
 #
 # | symbol | meaning | in `emlib` |
 # |---|---|---|
-# | $x_n$, $N$, $D$ | data point, number of points, dimension | `X` (N×D) |
-# | $K$ | number of clusters | `n_clusters` |
-# | $\mu_k$ | centre of cluster $k$ | `KMeansParams.centers`, `cluster_centers_` |
-# | $r_{nk}$ | 1 if point $n$ is in cluster $k$ | label array (`posterior`, `labels_`) |
-# | $J(\mu,r)$ | distortion | `distortion`, `inertia_`, $-$`log_likelihood` |
-# | $r^*(\mu)$ | best assignment for $\mu$ | `nearest_centers` |
-# | $D(x)$ | distance to the nearest chosen centre (k-means++) | `PlusPlusStep.d2` = $D^2$ |
-# | $u(x)$, $l(x,c)$ | Elkan's upper / lower bounds | `_ElkanAssigner` |
-# | $\gamma_{nk}$ | soft responsibility of a GMM with variance σ² | `soft_assignments` |
+# | x_n, N | data point, number of points | `X` (N×D) |
+# | D | the dimension of one observation | `X.shape[1]` |
+# | K | number of clusters | `n_clusters` |
+# | μ_k, Σ_k | centre μ_k of cluster k (Σ_k only in the GMM limit) | `KMeansParams.centers`, `cluster_centers_` |
+# | r_nk | a hard assignment: 1 if observation n is in cluster k, else 0 (k-Means) | label array (`posterior`, `labels_`) |
+# | J(μ, r) | the k-Means distortion Σ_n Σ_k r_nk ‖x_n − μ_k‖² | `distortion`, `inertia_`, −`log_likelihood` |
+# | r*(μ) | the best assignment for centres μ | `nearest_centers` |
+# | δ(x) | the distance of x to the nearest centre chosen so far (k-means++) | `PlusPlusStep.d2` = δ² |
+# | u(x), l(x, c) | Elkan's upper and lower distance bounds | `_ElkanAssigner` |
+# | γ_nk | soft responsibility of a GMM with variance σ² | `soft_assignments` |
+# | σ², σ_k² | a variance (1-D, or the shared σ²I of k-Means as a GMM) | `variance` |
 #
 # ## Exercises
 #

@@ -590,16 +590,22 @@ print(EXERCISES["gmm_e_step"].check(gmm_e_step))
 # * k-Means is the hard, small-variance limit of EM for a GMM.
 #
 # ## Notation
+#
 # | symbol | meaning |
 # |---|---|
-# | K, D, N | number of components, of dimensions, of points |
-# | π_k | mixing weight (prior of z_k = 1) |
-# | μ_k, Σ_k | mean and covariance of component k |
-# | z, z_nk | 1-of-K hidden variable of point n |
-# | γ(z_nk) = γ_nk | responsibility p(z_k=1 \| x_n) (E step) |
-# | N_k = Σ_n γ_nk | effective number of points of component k |
-# | Q, L(q, θ) | expected complete-data log-likelihood; the lower bound Q + H(q) |
-# | `reg_covar` | ridge added to every Σ_k's diagonal |
+# | K | the number of components, clusters, coins or topics |
+# | D | the dimension of one observation |
+# | x_n, N | observation n; the number of observations |
+# | π_k | the mixing weight of component k (Σ_k π_k = 1) |
+# | μ_k, Σ_k | the mean and covariance of component k |
+# | z_n, z_nk | the hidden variable of observation n; its 1-of-K coding (z_nk = 1 if z_n = k) |
+# | γ_nk | the responsibility (响应度) p(z_nk = 1 \| x_n, θ) (E step); Bishop's γ(z_nk) |
+# | N_k = Σ_n γ_nk | the effective number of observations of component k |
+# | S_k | the weighted scatter Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ (ML update: Σ_k = S_k / N_k) |
+# | λ | the Lagrange multiplier of Σ_k π_k = 1 |
+# | Q(θ, θ_old) | E_{p(Z\|X,θ_old)}[ln p(X, Z \| θ)], summed over all observations (Q函数) |
+# | L(q, θ) | the lower bound (证据下界, ELBO) E_q[ln p(X, Z \| θ)] + H(q) ≤ ln p(X \| θ) |
+# | ν, Ψ = ψI | the degrees of freedom and scale of an inverse-Wishart prior on Σ_k |
 #
 # ## Exercises
 # 1. Show that after an M step Σ_k π_k = 1 holds automatically, without renormalising.

@@ -281,7 +281,7 @@ effect
 # <details><summary>Hints and answers</summary>
 #
 # 1. Near the top the bound and the curve have almost the same shape, so the bound's maximum
-#    is close to the current point: each jump is a fixed fraction (the rate λ of section 5)
+#    is close to the current point: each jump is a fixed fraction (the rate ρ of section 5)
 #    of the distance left.
 # 2. A second E step changes nothing (q is already the posterior); a second M step changes
 #    nothing either (θ already maximises this bound). An M step before any E step is refused:
@@ -322,20 +322,20 @@ bars.buttons["Reset"].click()
 #
 # Near a fixed point θ* = M(θ*) of the EM map M (one E step then one M step),
 #
-# $$\theta^{(t+1)} - \theta^* \approx J\,(\theta^{(t)} - \theta^*),\qquad J = \frac{\partial M}{\partial\theta}\Big|_{\theta^*},$$
+# $$\theta^{(t+1)} - \theta^* \approx DM\,(\theta^{(t)} - \theta^*),\qquad DM = \frac{\partial M}{\partial\theta}\Big|_{\theta^*},$$
 #
-# so EM converges **linearly** with rate λ = the largest eigenvalue of J; the log-likelihood
-# gap shrinks like λ^{2t}. Dempster, Laird & Rubin showed that
+# so EM converges **linearly** with rate ρ = the largest eigenvalue of DM; the log-likelihood
+# gap shrinks like ρ^{2t}. Dempster, Laird & Rubin showed that
 #
-# $$J = I_c^{-1} I_m = I - I_c^{-1} I_o,$$
+# $$DM = I_c^{-1} I_m = I - I_c^{-1} I_o,$$
 #
 # where $I_o = -\nabla^2 \ln p(X\mid\theta)$ is the observed information,
 # $I_c = -\nabla^2_\theta Q(\theta,\theta^*)$ the complete-data information, and
 # $I_m = I_c - I_o$ the information **missing** because Z is hidden. EM is slow exactly when
 # a large fraction of the information is missing — when the components overlap.
 #
-# Check both formulas on the 1-D mixture (θ = (π₁, μ₁, μ₂, σ₁², σ₂²)): J by finite
-# differences of the EM map, I_c⁻¹I_m from two numerical Hessians, and λ² from the
+# Check both formulas on the 1-D mixture (θ = (π₁, μ₁, μ₂, σ₁², σ₂²)): DM by finite
+# differences of the EM map, I_c⁻¹I_m from two numerical Hessians, and ρ² from the
 # observed ratio of successive likelihood increments.
 
 # %%
@@ -352,7 +352,7 @@ def rate_report(X, label):
     lam_f = np.max(np.abs(np.linalg.eigvals(F)))
     lls = run(mixture, X, theta_line, max_iter=40, tol=0.0).column("log_likelihood", step="M")
     ratio = increment_ratios(lls[:8])[-1]
-    print(f"{label}: λ(J) = {lam_j:.4f}, λ(I_c⁻¹I_m) = {lam_f:.4f}, λ² = {lam_j**2:.4f}, "
+    print(f"{label}: ρ(DM) = {lam_j:.4f}, ρ(I_c⁻¹I_m) = {lam_f:.4f}, ρ² = {lam_j**2:.4f}, "
           f"observed Δ ratio at t = 8: {ratio:.4f}")
     assert abs(lam_j - lam_f) < 1e-4
     return fixed, ll_star - lls, lam_j
@@ -375,18 +375,18 @@ for gap, lam, label, color in [(gap_close, lam_close, "3σ apart", plotting.COLO
     ax.semilogy(t[keep], gap[keep], "o", ms=3, color=color,
                 label=f"{label}: ln p* − ln p(θ⁽ᵗ⁾)")
     ax.semilogy(t[keep], gap[2] * lam ** (2 * (t[keep] - 2)), "-", color=color, lw=0.8,
-                label=f"slope λ² = {lam ** 2:.3f}")
+                label=f"slope ρ² = {lam ** 2:.3f}")
 ax.set_ylim(1e-13, 1e3)
 ax.set_xlabel("iteration t")
 ax.legend(frameon=False, fontsize=7)
 plt.show()
 
 # %% [markdown]
-# The overlapping mixture loses most of its information to the hidden labels (λ = 0.84:
+# The overlapping mixture loses most of its information to the hidden labels (ρ = 0.84:
 # 33 iterations to reach tol = 10⁻⁶, 47 for 10⁻⁸); the better separated one much less
-# (λ = 0.44: 9 and 12 iterations). Each factor 100 in tol costs about ln 100 / (2 ln(1/λ))
-# more iterations: 13 at λ = 0.84, 3 at λ = 0.44; λ = 0.99 would need hundreds.
-# The observed ratio of successive increments of ln p approaches λ², as predicted.
+# (ρ = 0.44: 9 and 12 iterations). Each factor 100 in tol costs about ln 100 / (2 ln(1/ρ))
+# more iterations: 13 at ρ = 0.84, 3 at ρ = 0.44; ρ = 0.99 would need hundreds.
+# The observed ratio of successive increments of ln p approaches ρ², as predicted.
 #
 # ## 6. Compare with a library
 #
@@ -465,14 +465,19 @@ print(EXERCISES["bound_and_gap"].check(bound_and_gap))
 #
 # | symbol | meaning |
 # |---|---|
-# | X, Z, θ | observed data, hidden variables, parameters |
-# | q(Z) | any distribution over Z |
-# | L(q, θ) = Σ_Z q ln [p(X,Z\|θ)/q] | the lower bound (下界), "ELBO" |
-# | KL(q ‖ p(Z\|X,θ)) | the gap between ln p and L |
-# | Q(θ, θ_old) = E_{p(Z\|X,θ_old)}[ln p(X,Z\|θ)] | the Q function (Q函数) |
-# | H(q) = −Σ q ln q | the entropy of q |
-# | M(θ), J | the EM map and its Jacobian |
-# | I_o, I_c, I_m | observed, complete, missing information |
+# | X | the observed data (观测数据, 样本) |
+# | Z | the hidden (latent) variables (隐变量) |
+# | θ | the parameters (模型参数) |
+# | q(Z) | any distribution over Z; after an E step q(Z) = p(Z \| X, θ_old) |
+# | L(q, θ) | the lower bound (证据下界, ELBO) E_q[ln p(X, Z \| θ)] + H(q) ≤ ln p(X \| θ) |
+# | KL(q ‖ p) | the Kullback–Leibler divergence (KL散度), in nats; the gap ln p − L |
+# | Q(θ, θ_old) | E_{p(Z\|X,θ_old)}[ln p(X, Z \| θ)], summed over all observations (Q函数) |
+# | H(q) = −Σ q ln q | the entropy (熵) of q |
+# | θ_old, θ* | the parameters of the current E step; a fixed point of EM |
+# | M(θ), DM | the EM map θ⁽ᵗ⁺¹⁾ = M(θ⁽ᵗ⁾) and its Jacobian at θ* |
+# | ρ | EM's rate of convergence: the largest eigenvalue of DM |
+# | I_o, I_c, I_m | observed, complete and missing information (I_m = I_c − I_o) |
+# | π (linkage) | genetic linkage (ch. 07): the parameter of the cell probabilities (½ + π/4, (1−π)/4, (1−π)/4, π/4); the one use of π outside mixing weights |
 #
 # ## Exercises
 #
@@ -498,12 +503,12 @@ print(EXERCISES["bound_and_gap"].check(bound_and_gap))
 #    raises it — the idea of variational EM (chapter 09).
 #    </details>
 #
-# 3. Why does the rate get worse as the two components move together? Predict λ for
+# 3. Why does the rate get worse as the two components move together? Predict ρ for
 #    components 1σ apart, then check with `rate_report`.
 #
 #    <details><summary>Solution</summary>
 #
 #    The posterior responsibilities become nearly uniform: the labels carry almost all the
-#    information about which point belongs where, and it is missing. λ approaches 1 and
+#    information about which point belongs where, and it is missing. ρ approaches 1 and
 #    EM needs hundreds of iterations (or converges to a single merged component).
 #    </details>

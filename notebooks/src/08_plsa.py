@@ -7,7 +7,7 @@
 # The widget comes alive only when the notebook runs: **Run All first**.
 #
 # The slides end their main line with a question: *EM for PLSA?* — the hidden variable Z
-# is the **topic** (主题), {D, W, Z} is the **complete data** (完整数据) and {D, W} the
+# is the **topic** (主题), {𝒟, 𝒲, Z} is the **complete data** (完整数据) and {𝒟, 𝒲} the
 # **incomplete data** (不完整数据). This chapter answers it.
 #
 # **Objectives**
@@ -74,19 +74,19 @@ plt.show()
 # ## The likelihood: incomplete and complete data (不完整数据与完整数据)
 #
 # With counts n(d, w), document lengths n(d) = Σ_w n(d, w) and N = Σ_d n(d), the
-# log-likelihood of the **incomplete data** {D, W} is
+# log-likelihood of the **incomplete data** {𝒟, 𝒲} is
 #
-# $$\ln p(D, W\mid\theta) = \sum_{d,w} n(d,w)\,\ln P(d,w)
+# $$\ln p(\mathcal D, \mathcal W\mid\theta) = \sum_{d,w} n(d,w)\,\ln P(d,w)
 # = \underbrace{\sum_d n(d)\ln P(d)}_{\text{no topics in it}} + \sum_{d,w} n(d,w)\ln\sum_z P(z\mid d)\,P(w\mid z).$$
 #
 # P(d) does not touch the topics; its maximum-likelihood value is n(d)/N, and emlib keeps
 # it fixed there. **Convention:** emlib's ln p *includes* the constant Σ_d n(d) ln(n(d)/N),
-# so it is the likelihood of the slides' {D, W}; perplexity (below) leaves it out.
+# so it is the likelihood of the slides' {𝒟, 𝒲}; perplexity (below) leaves it out.
 #
 # The log of a sum is what makes direct maximisation hard. If we saw the topic z of every
-# occurrence — the **complete data** {D, W, Z} — the log-likelihood would split into counts:
+# occurrence — the **complete data** {𝒟, 𝒲, Z} — the log-likelihood would split into counts:
 #
-# $$\ln p(D, W, Z\mid\theta) = \sum_{d,w}\sum_{\text{occurrences}}\Big[\ln P(d) + \ln P(z\mid d) + \ln P(w\mid z)\Big].$$
+# $$\ln p(\mathcal D, \mathcal W, Z\mid\theta) = \sum_{d,w}\sum_{\text{occurrences}}\Big[\ln P(d) + \ln P(z\mid d) + \ln P(w\mid z)\Big].$$
 #
 # EM replaces the unknown indicator "this occurrence has topic z" by its posterior
 # probability and maximises the expectation:
@@ -102,7 +102,7 @@ plt.show()
 # $$q(z\mid d,w) = P(z\mid d, w) = \frac{P(z\mid d)\,P(w\mid z)}{\sum_{z'} P(z'\mid d)\,P(w\mid z')}.$$
 #
 # It is needed only where n(d, w) > 0: emlib stores the counts as (document, word, count)
-# triplets and never forms the mostly-empty D × W table.
+# triplets and never forms the mostly-empty documents × words table.
 #
 # ## M step: Lagrange multipliers (M步, 拉格朗日乘子)
 #
@@ -122,7 +122,7 @@ plt.show()
 # same recipe as for the coins of chapter 00.
 #
 # The next cell checks all of it on a small random corpus against a direct dense
-# computation: the E step against Bayes' rule on the full D × W × K table, the M step
+# computation: the E step against Bayes' rule on the full documents × words × topics table, the M step
 # against the stationarity conditions (∂Q/∂P(w|z) is the same λ_z for every word) and
 # against random feasible perturbations (none does better), and ln p = L + KL.
 
@@ -136,7 +136,7 @@ model = PLSAModel(K_small)
 X_small = model.validate_data(counts_small)
 q = model.e_step(X_small, PLSAParams(theta0, phi0))
 
-# E step: Bayes' rule on the dense (D, W, K) table, read at the non-zero counts
+# E step: Bayes' rule on the dense (documents, words, topics) table, read at the non-zero counts
 joint = theta0[:, None, :] * phi0.T[None, :, :]
 bayes = joint / joint.sum(axis=2, keepdims=True)
 assert np.allclose(np.asarray(q), bayes[X_small.doc, X_small.word])
@@ -395,11 +395,11 @@ for beta in (1.0, 0.8):
 # ## Connections: PLSA ≡ NMF with the KL divergence (与NMF的关系)
 #
 # Non-negative matrix factorisation with the generalised KL divergence,
-# min D(X‖WH) = Σ [x ln(x/(WH)) − x + WH] over W, H ≥ 0, is PLSA in other coordinates
+# min KL(X‖WH) = Σ [x ln(x/(WH)) − x + WH] over W, H ≥ 0, is PLSA in other coordinates
 # (Gaussier & Goutte 2005; Ding, Li & Peng 2008): with **W = diag(n(d)) P(z|d)** and
 # **H = P(w|z)**, the rows of WH sum to n(d) and
 #
-# $$\ln p(D,W\mid\theta) = \sum_{d,w} n(d,w)\ln n(d,w) - N\ln N - D(X\,\|\,WH).$$
+# $$\ln p(\mathcal D,\mathcal W\mid\theta) = \sum_{d,w} n(d,w)\ln n(d,w) - N\ln N - \mathrm{KL}(X\,\|\,WH).$$
 #
 # Lee & Seung's multiplicative update for W is *exactly* PLSA's update of P(z|d), and
 # the one for H is PLSA's update of P(w|z) at the new P(z|d): one NMF iteration is an EM
@@ -437,12 +437,12 @@ print("NMF's H  = PLSA's new P(w|z) (rows normalised):",
 
 # %% [markdown]
 # Both algorithms therefore share their fixed points. When the rows of WH sum to n(d) (as
-# for W = diag(n(d)) P(z|d)), ln p = Σ n ln n − N ln N − D(X‖WH) exactly. From the same
+# for W = diag(n(d)) P(z|d)), ln p = Σ n ln n − N ln N − KL(X‖WH) exactly. From the same
 # start, 30 iterations of each:
 
 # %%
 def kl_divergence_nmf(W, H):
-    """D(X‖WH) = Σ [x ln(x / WH) − x + WH], with WH needed only at the non-zeros of X."""
+    """KL(X‖WH) = Σ [x ln(x / WH) − x + WH], with WH needed only at the non-zeros of X."""
     coo = counts.tocoo()
     wh = np.einsum("nk,kn->n", W[coo.row], H[:, coo.col])
     return float(np.sum(coo.data * np.log(coo.data / wh)) - coo.data.sum()
@@ -455,7 +455,7 @@ constant = float(np.sum(data * np.log(data)) - data.sum() * np.log(data.sum()))
 divergence_plsa = kl_divergence_nmf(n_d[:, None] * plsa_fit.p_z_given_d_, plsa_fit.p_w_given_z_)
 assert np.isclose(constant - divergence_plsa, plsa_fit.log_likelihood_, rtol=1e-10)
 print(f"PLSA EM:   ln p = {plsa_fit.log_likelihood_:.1f} "
-      f"= Σ n ln n − N ln N − D(X‖WH) = {constant - divergence_plsa:.1f}")
+      f"= Σ n ln n − N ln N − KL(X‖WH) = {constant - divergence_plsa:.1f}")
 
 W30, H30, divergence = nmf_kl(n_d[:, None] * start.p_z_given_d, start.p_w_given_z, 30)
 # NMF's factors read as PLSA parameters: rescale so that the rows of H sum to 1
@@ -464,7 +464,7 @@ theta_nmf = W30 * h_sums
 nmf_as_plsa = PLSAParams(theta_nmf / theta_nmf.sum(axis=1, keepdims=True),
                          H30 / h_sums[:, None])
 print(f"NMF-KL mu: ln p = {PLSAModel(k).log_likelihood(counts, nmf_as_plsa):.1f} "
-      f"(D(X‖WH) = {divergence:.1f})")
+      f"(KL(X‖WH) = {divergence:.1f})")
 print(f"documents with the same top topic: "
       f"{np.mean(nmf_as_plsa.p_z_given_d.argmax(1) == plsa_fit.p_z_given_d_.argmax(1)):.3f}")
 
@@ -494,7 +494,7 @@ from emlib.exercises import EXERCISES  # noqa: E402
 
 
 def plsa_m_step(counts, q):
-    """(P(z|d) as D × K, P(w|z) as K × W); q[d, w, z] = q(z|d,w)."""
+    """(P(z|d): documents × K, P(w|z): K × words); q[d, w, z] = q(z|d,w)."""
     ...  # your code here
 
 
@@ -504,7 +504,7 @@ print(EXERCISES["plsa_m_step"].check(plsa_m_step))
 # <details><summary>Hints</summary>
 #
 # * Weight the posterior by the counts: n(d,w) q(z|d,w) is the expected count.
-# * P(w|z) is normalised over the words w, for each topic z (rows of K × W).
+# * P(w|z) is normalised over the words w, for each topic z (the rows of the K × words table).
 # * P(z|d) is normalised over the topics, for each document.
 # </details>
 #
@@ -514,11 +514,12 @@ print(EXERCISES["plsa_m_step"].check(plsa_m_step))
 # import numpy as np
 #
 # def plsa_m_step(counts: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-#     """(P(z|d) as D × K, P(w|z) as K × W) from counts (D × W) and q(z|d,w) (D × W × K)."""
+#     """(P(z|d): documents × K, P(w|z): K × words) from the counts (documents × words)
+#     and q(z|d,w) (documents × words × K)."""
 #     counts, q = np.asarray(counts, dtype=float), np.asarray(q, dtype=float)
 #     expected = counts[:, :, None] * q                # n(d,w) q(z|d,w): expected counts
-#     topic_word = expected.sum(axis=0).T              # K × W
-#     doc_topic = expected.sum(axis=1)                 # D × K
+#     topic_word = expected.sum(axis=0).T              # K × words
+#     doc_topic = expected.sum(axis=1)                 # documents × K
 #     return (doc_topic / doc_topic.sum(axis=1, keepdims=True),
 #             topic_word / topic_word.sum(axis=1, keepdims=True))
 # ```
@@ -527,7 +528,7 @@ print(EXERCISES["plsa_m_step"].check(plsa_m_step))
 # %% [markdown]
 # ## Summary
 # - PLSA: P(d, w) = P(d) Σ_z P(z|d) P(w|z); the topic z of each word is the hidden variable,
-#   {D, W, Z} the complete data, {D, W} the incomplete data.
+#   {𝒟, 𝒲, Z} the complete data, {𝒟, 𝒲} the incomplete data.
 # - E step: P(z|d,w) ∝ P(z|d) P(w|z), needed only at the non-zero counts.
 # - M step (Lagrange multipliers): normalise the expected counts N(z,w) and N(d,z).
 # - ln p never decreases and ln p = L + KL after every half-step; tempered EM (β < 1)
@@ -540,16 +541,19 @@ print(EXERCISES["plsa_m_step"].check(plsa_m_step))
 #   EM sweep); LDA is its Bayesian successor.
 #
 # ## Notation
+#
 # | symbol | meaning |
 # |---|---|
-# | d, w, z | document, word, topic (文档, 词, 主题) |
-# | n(d, w) | how often w occurs in d; n(d) = Σ_w n(d,w), N = Σ_d n(d) |
-# | P(z\|d), P(w\|z) | the parameters θ: topic mixture of a document, word distribution of a topic |
-# | q(z\|d,w) = P(z\|d,w) | E-step posterior of the topic of one occurrence |
-# | N(d,z), N(z,w) | expected counts Σ_w n(d,w) q(z\|d,w), Σ_d n(d,w) q(z\|d,w) |
-# | K | number of topics |
-# | β | temperature of tempered EM (β = 1: plain EM) |
-# | W, H | NMF factors: W = diag(n(d)) P(z\|d), H = P(w\|z) |
+# | d, w, z | PLSA: a document, a word, a topic (文档, 词, 主题) |
+# | 𝒟, 𝒲 | PLSA: the documents and words of the corpus (incomplete data {𝒟, 𝒲}) |
+# | n(d, w), n(d) | how often w occurs in d; the length of d (N = Σ_d n(d)) |
+# | P(z\|d), P(w\|z) | PLSA's parameters: topic mixture of a document, word distribution of a topic |
+# | q(z\|d,w) | the E-step posterior of the topic of one occurrence |
+# | N(d,z), N(z,w) | the expected counts Σ_w n(d,w) q(z\|d,w) and Σ_d n(d,w) q(z\|d,w) |
+# | K | the number of topics |
+# | λ | a Lagrange multiplier of a normalisation |
+# | β | the inverse temperature of tempered EM (β = 1: plain EM) |
+# | W, H | NMF factors (W = diag(n(d)) P(z\|d), H = P(w\|z)); KL(X ‖ WH) their divergence |
 #
 # ## Exercises
 # 1. Show that Σ_z N(d,z) = n(d), so that the M step for P(z|d) needs no separate

@@ -63,12 +63,12 @@ theta0 = Mixture1DParams([0.5, 0.5], [-2.0, 3.0], [1.0, 1.0])
 # For the 1-D mixture take a Dirichlet(α) prior on the weights and an inverse-gamma(a, b)
 # prior on each variance. The M step stays closed-form:
 #
-# $$\pi_k = \frac{N_k + \alpha - 1}{n + K(\alpha-1)},\qquad
-#   \sigma_k^2 = \frac{S_k + 2b}{N_k + 2a + 2},\qquad S_k = \sum_n q_{nk}(x_n-\mu_k)^2 .$$
+# $$\pi_k = \frac{N_k + \alpha - 1}{N + K(\alpha-1)},\qquad
+#   \sigma_k^2 = \frac{S_k + 2b}{N_k + 2a + 2},\qquad S_k = \sum_n \gamma_{nk}(x_n-\mu_k)^2 .$$
 #
 # **Collapsing components.** Maximum likelihood has a flaw: put one component on a single
 # data point and shrink its variance, and ln p(X|θ) → +∞. EM happily walks there when a
-# component starts near an isolated point. The prior keeps σ_k² ≥ 2b / (n + 2a + 2).
+# component starts near an isolated point. The prior keeps σ_k² ≥ 2b / (N + 2a + 2).
 
 # %%
 x_outlier = np.concatenate([rng.normal(0, 1, 50), [8.0]])
@@ -105,7 +105,7 @@ plt.show()
 # %% [markdown]
 # The same cure for the D-dimensional Gaussian mixture of chapter 06: `MAPGaussianMixture`
 # puts an inverse-Wishart(ν, Ψ = ψ·I) prior on every Σ_k, and the M step becomes
-# Σ_k = (S_k + Ψ) / (N_k + ν + D + 1), with S_k = Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ the
+# Σ_k = (S_k + Ψ) / (N_k + ν + D + 1), with S_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ the
 # weighted scatter as in chapter 06: never singular, without any `reg_covar`.
 
 # %%
@@ -286,17 +286,19 @@ assert np.allclose(vb_params.m, sk_vb.means_[:, 0], atol=1e-6) and np.ptp(offset
 # %% [markdown]
 # ## 4. Online EM (在线EM vs 批量EM)
 #
-# Batch EM visits all n samples in every E step. **Stepwise online EM** (Cappé & Moulines
+# Batch EM visits all N samples in every E step. **Stepwise online EM** (Cappé & Moulines
 # 2009; Liang & Klein 2009) writes the M step through **expected sufficient statistics**
 # s (for the 1-D mixture, per component: the averages of q, q·x and q·x²) and updates them
 # from one mini-batch B_t at a time:
 #
 # $$s \leftarrow (1-\eta_t)\,s + \eta_t\,\bar s(B_t;\theta),\qquad \theta \leftarrow \theta(s),
-#   \qquad \eta_t = (t + t_0)^{-\alpha},\ \tfrac12 < \alpha \le 1 .$$
+#   \qquad \eta_t = (t + t_0)^{-\kappa},\ \tfrac12 < \kappa \le 1 .$$
+#
+# (κ is the `alpha` argument of `OnlineEM`.)
 #
 # The step sizes satisfy Σ η_t = ∞ (it can travel anywhere) and Σ η_t² < ∞ (the noise of
 # the batches averages out), and θ converges to a stationary point of the likelihood. Each
-# update costs O(|B|) instead of O(n).
+# update costs O(|B|) instead of O(N).
 
 # %%
 x_stream = np.concatenate([rng.normal(-1, 1, 800), rng.normal(2, 1, 1200)])
@@ -310,7 +312,7 @@ for alpha in (0.6, 0.9):
                                                         rng=SEED)
     online_runs[alpha] = online
     score = mixture.log_likelihood(x_stream, online.params) / len(x_stream)
-    print(f"online EM, α = {alpha}: {online.n_seen} sample visits, means {online.params.means}, "
+    print(f"online EM, κ = {alpha}: {online.n_seen} sample visits, means {online.params.means}, "
           f"ln p/n = {score:.4f}")
 assert np.allclose(online_runs[0.6].params.means, batch.params.means, atol=0.05)
 
@@ -318,15 +320,15 @@ assert np.allclose(online_runs[0.6].params.means, batch.params.means, atol=0.05)
 fig, (left, right) = plotting.new_figure("wide", ncols=2)
 t = np.arange(1, 301)
 for alpha, color in ((0.6, plotting.COLORS[0]), (0.9, plotting.COLORS[1]), (1.0, "#333333")):
-    left.loglog(t, t ** -alpha, color=color, label=f"α = {alpha}")
+    left.loglog(t, t ** -alpha, color=color, label=f"κ = {alpha}")
 left.set_xlabel("update t")
-left.set_title("step sizes η_t = t^(−α)")
+left.set_title("step sizes η_t = t^(−κ)")
 left.legend(frameon=False)
 for alpha, color in ((0.6, plotting.COLORS[0]), (0.9, plotting.COLORS[1])):
     history = online_runs[alpha].history[::10]
     seen = [n for n, _ in history]
     gaps = [batch_score - mixture.log_likelihood(x_stream, p) / len(x_stream) for _, p in history]
-    right.semilogy(seen, np.maximum(gaps, 1e-7), color=color, label=f"online, α = {alpha}")
+    right.semilogy(seen, np.maximum(gaps, 1e-7), color=color, label=f"online, κ = {alpha}")
 batch_gaps = batch_score - batch.column("log_likelihood", step="M") / len(x_stream)
 right.semilogy(np.arange(1, len(batch_gaps) + 1) * len(x_stream), np.maximum(batch_gaps, 1e-7),
                "o-", ms=3, color="#333333", label="batch EM")
@@ -349,18 +351,18 @@ for alpha in (0.6, 0.9):
     last = np.array([p.means for _, p in online_runs[alpha].history[-50:]])
     spread = last.std(axis=0).max()
     distance = np.abs(last - batch.params.means).max(axis=1).mean()
-    print(f"α = {alpha}: spread of the means {spread:.3f}, "
+    print(f"κ = {alpha}: spread of the means {spread:.3f}, "
           f"mean distance from the batch means {distance:.3f}")
 
 # %% [markdown]
-# Two effects pull apart. A smaller α keeps larger steps, hence more **wobble** (α = 0.6
-# spreads about five times more than α = 0.9). But α = 0.9 shrinks its steps so fast that
+# Two effects pull apart. A smaller κ keeps larger steps, hence more **wobble** (κ = 0.6
+# spreads about five times more than κ = 0.9). But κ = 0.9 shrinks its steps so fast that
 # it still remembers its early, poor batches: it sits steadily **further** from the batch
-# answer (a bias that fades only slowly). α = 0.6 forgets faster and wobbles around the
+# answer (a bias that fades only slowly). κ = 0.6 forgets faster and wobbles around the
 # right place. That is the usual trade-off of stochastic approximation; averaging the
 # iterates (Polyak–Ruppert) gets the best of both.
 #
-# Feed batches by hand (20 samples each, α = 0.6); the dashed curve is the batch-EM fit:
+# Feed batches by hand (20 samples each, κ = 0.6); the dashed curve is the batch-EM fit:
 
 # %%
 feeder = OnlineEMWidget(mixture, x_stream, theta0, batch.params, batch_size=20, alpha=0.6,
@@ -380,7 +382,7 @@ feeder
 #    for the full data.
 # 2. After about 10 batches (200 samples) the means are (−0.956, 2.005), close to the dashed
 #    fit; after a few hundred samples the two curves are hard to tell apart by eye.
-# 3. Every update moves the statistics towards one batch's noisy average by η_t = t^(−α):
+# 3. Every update moves the statistics towards one batch's noisy average by η_t = t^(−κ):
 #    the noise shrinks with η_t but never vanishes after finitely many updates (measured
 #    above over the last 50 updates).
 # </details>
@@ -399,26 +401,27 @@ feeder.buttons["Reset"].click()
 # Features* (ACL 2010), keep the generative story but write each multinomial of the model
 # as a **locally normalised log-linear model** over features of its outcomes:
 #
-# $$\theta_k(w) = \frac{\exp(\beta_k^\top f(w))}{\sum_{w'} \exp(\beta_k^\top f(w'))}.$$
+# $$\theta_k(w) = \frac{\exp(\omega_k^\top f(w))}{\sum_{w'} \exp(\omega_k^\top f(w'))}.$$
 #
 # Here: a **mixture of multinomials** over documents (each abstract has one hidden topic
 # z_d and draws its words from θ_{z_d}), with word features f(w) = the word itself, its first
 # 4 letters ("galax" shared by galaxy/galaxies), its last 3 letters. The E step is the usual
-# one. The M step maximises, for each k, with expected counts e_kw = Σ_d q_dk c_dw,
+# one. The M step maximises, for each k, with expected counts e_kw = Σ_d γ_dk n(d, w),
 #
-# $$\sum_w e_{kw}\ln\theta_k(w) - \tfrac{\lambda}{2}\lVert\beta_k\rVert^2,
-#   \qquad \nabla = F^\top(e_k - E_k\theta_k) - \lambda\beta_k,$$
+# $$\sum_w e_{kw}\ln\theta_k(w) - \tfrac{\tau}{2}\lVert\omega_k\rVert^2,
+#   \qquad \nabla = F^\top(e_k - E_k\theta_k) - \tau\omega_k,$$
 #
 # a concave problem **with no closed form**: the M step needs an inner optimiser.
 # `FeaturizedMixture.m_step` runs L-BFGS (emlib's numpy `lbfgs_ascent`) **to convergence**:
 # that is still exact EM, only with a numerical M step. `GeneralizedEM(model, n_inner=1)`
-# takes a single gradient step from β_old, which raises Q without maximising it: that is
+# takes a single gradient step from ω_old, which raises Q without maximising it: that is
 # generalized EM. Berg-Kirkpatrick et al. also give a third way, the **direct gradient**:
-# because ∇_β ln p(X|β) = ∇_β Q(β, β_old) at β = β_old (the E step makes the bound touch the
+# because ∇_ω ln p(X|ω) = ∇_ω Q(ω, ω_old) at ω = ω_old (the E step makes the bound touch the
 # curve, so their slopes agree), one can hand ln p and this gradient to L-BFGS and skip
 # the EM loop altogether; in their experiments it was the better optimiser.
-# (With identity features only and λ → 0 the model is the plain mixture of multinomials,
-# whose M step is e_kw / E_k; the tests check that.)
+# (With identity features only and τ → 0 the model is the plain mixture of multinomials,
+# whose M step is e_kw / E_k; the tests check that.) In emlib, ω is `params.beta` and τ the
+# `l2` argument; the printed objective name writes them β and λ.
 
 # %%
 corpus = load_arxiv_abstracts()
@@ -549,18 +552,22 @@ print(EXERCISES["map_weights"].check(map_weights))
 # | generalized EM | unchanged | any θ with Q(θ) ≥ Q(θ_old) | ln p(X\|θ) |
 # | variational EM | best q in a family 𝒬 | argmax Q | L(q, θ) ≤ ln p(X\|θ) |
 # | online EM | on a mini-batch | θ(s), s averaged with η_t | (converges, in expectation) |
-# | EM with features | unchanged | inner optimiser over β | ln p(X\|θ) − λ‖β‖²/2 |
+# | EM with features | unchanged | inner optimiser over ω | ln p(X\|θ) − τ‖ω‖²/2 |
 #
 # ## Notation
 #
 # | symbol | meaning |
 # |---|---|
-# | p(θ), ln p(θ) | prior on the parameters (先验) |
-# | α; a, b | Dirichlet concentration; inverse-gamma shape and scale |
+# | p(θ), ln p(θ) | a prior on the parameters (MAP, ch. 03 and 09) |
+# | α | the Dirichlet concentration of the prior on π |
+# | a, b | the shape and scale of an inverse-gamma prior on a variance |
+# | ν, Ψ = ψI | the degrees of freedom and scale of an inverse-Wishart prior on Σ_k |
+# | S_k | the weighted scatter Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ (ML update: Σ_k = S_k / N_k) |
 # | 𝒬 | the tractable family of variational EM |
-# | s, s̄(B), θ(s) | expected sufficient statistics, their batch average, the M step on them |
-# | η_t = (t + t₀)^(−α) | online step sizes |
-# | f(w), β_k, λ | word features, feature weights of class k, L2 strength |
+# | s, s̄(B), θ(s) | expected sufficient statistics (充分统计量), their batch average, the M step on them |
+# | B_t | the mini-batch of online update t |
+# | η_t = (t + t₀)^(−κ) | online step sizes, with exponent ½ < κ ≤ 1 |
+# | f(w), ω_k, τ | word features, the feature weights of class k, the L2 strength |
 #
 # ## Exercises
 #
@@ -569,7 +576,7 @@ print(EXERCISES["map_weights"].check(map_weights))
 #
 #    <details><summary>Solution</summary>
 #
-#    α = 1 is a flat prior on the simplex: π_k = N_k / n, the MLE. With a, b → 0 the
+#    α = 1 is a flat prior on the simplex: π_k = N_k / N, the MLE. With a, b → 0 the
 #    variance update tends to S_k / (N_k + 2): almost the MLE, but the prior's protection
 #    (the 2b in the numerator) vanishes and collapse is possible again.
 #    </details>
