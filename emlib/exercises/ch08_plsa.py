@@ -54,6 +54,6 @@ register(Exercise(
     task="Write plsa_m_step(counts, q) returning (P(z|d), P(w|z)).",
     solution=plsa_m_step, checker=_check,
     hints=("Weight the posterior by the counts: n(d,w) q(z|d,w) is the expected count.",
-           "P(w|z) is normalised over the words w, for each topic z (the rows of the K × words table).",
+           "P(w|z) is normalised over the words w, for each topic z (rows of K × words).",
            "P(z|d) is normalised over the topics, for each document."),
 ))

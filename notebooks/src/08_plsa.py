@@ -504,7 +504,7 @@ print(EXERCISES["plsa_m_step"].check(plsa_m_step))
 # <details><summary>Hints</summary>
 #
 # * Weight the posterior by the counts: n(d,w) q(z|d,w) is the expected count.
-# * P(w|z) is normalised over the words w, for each topic z (the rows of the K × words table).
+# * P(w|z) is normalised over the words w, for each topic z (rows of K × words).
 # * P(z|d) is normalised over the topics, for each document.
 # </details>
 #
