@@ -318,6 +318,40 @@ ridge_figure(X.as_dict(), starts)
 plt.show()
 
 # %% [markdown]
+# ### The same lesson from Li Hang's book: three coins (三硬币模型, 统计学习方法 例9.1)
+#
+# Readers of 李航《统计学习方法》 meet EM through three coins A, B, C with heads-probabilities
+# p_A, p_B, p_C. Toss A; on heads toss B, on tails toss C; write down only the second toss.
+# Ten rounds give y = 1, 1, 0, 1, 0, 0, 1, 0, 1, 1; which coin made each toss is hidden.
+# Like cup b, each y_n has two hidden paths, and EM splits it between them:
+#
+# $$\mu_n = rac{p_A\,p_B^{y_n}(1-p_B)^{1-y_n}}{p_A\,p_B^{y_n}(1-p_B)^{1-y_n} + (1-p_A)\,p_C^{y_n}(1-p_C)^{1-y_n}},
+# \qquad p_A = rac1N\sum_n \mu_n,\quad p_B = rac{\sum_n \mu_n y_n}{\sum_n \mu_n},\quad
+# p_C = rac{\sum_n (1-\mu_n) y_n}{\sum_n (1-\mu_n)}.$$
+#
+# The book runs it from two starts:
+
+# %%
+from emlib.mixtures import THREE_COIN_DATA, ThreeCoinModel, ThreeCoinParams  # noqa: E402
+
+three_coins = ThreeCoinModel()
+for start in (ThreeCoinParams(0.5, 0.5, 0.5), ThreeCoinParams(0.4, 0.6, 0.7)):
+    coins_run = run(three_coins, THREE_COIN_DATA, start, max_iter=20, tol=None, keep="all")
+    first = coins_run.records[2].params                   # after one E step and one M step
+    heads = first.p_a * first.p_b + (1 - first.p_a) * first.p_c
+    print(f"θ⁽⁰⁾ {start}\n  θ⁽¹⁾ {first}, θ⁽²⁰⁾ {coins_run.params}\n"
+          f"  p(y = 1 | θ⁽¹⁾) = {heads:.4f}, ln p = {coins_run.records[-1].log_likelihood:.4f}")
+
+# %% [markdown]
+# Two starts, two different answers — (0.5, 0.6, 0.6) and (0.4064, 0.5368, 0.6432), the
+# book's numbers — each reached after **one** iteration and never left, both with the same
+# ln p = 6 ln 0.6 + 4 ln 0.4 = −6.7301. The reason is the ball game's: the data only see
+# p(y = 1) = p_A p_B + (1 − p_A) p_C, and one M step makes it equal the observed frequency
+# 0.6, the best any θ can do. Every θ on that surface is a maximum: θ is **not
+# identifiable** (不可辨识), and EM's answer is decided by its start — which is why the book
+# warns that EM "depends on the initial values".
+
+# %% [markdown]
 # ## A game where EM needs many steps: several coins (多枚硬币)
 #
 # The three-peg game is special: the M step can match every observed frequency at once.

@@ -388,6 +388,45 @@ plt.show()
 # more iterations: 13 at ρ = 0.84, 3 at ρ = 0.44; ρ = 0.99 would need hundreds.
 # The observed ratio of successive increments of ln p approaches ρ², as predicted.
 #
+# ### The example that named EM: genetic linkage (遗传连锁; Dempster, Laird & Rubin 1977)
+#
+# The paper that gave EM its name opens with 197 animals in four cells with probabilities
+# (½ + π/4, (1 − π)/4, (1 − π)/4, π/4) and counts y = (125, 18, 20, 34). Split the first cell
+# into two hidden cells, ½ and π/4: with x₂ animals in the π/4 part, the complete data are
+# binomial and the M step is a frequency,
+#
+# $$\text{E step: } \mathbb E[x_2] = y_1\frac{\pi/4}{1/2 + \pi/4},\qquad
+#   \text{M step: } \pi = \frac{\mathbb E[x_2] + y_4}{\mathbb E[x_2] + y_2 + y_3 + y_4}.$$
+#
+# Here the MLE also has a closed form: d ln p/dπ = y₁/(2 + π) − (y₂ + y₃)/(1 − π) + y₄/π = 0
+# is the quadratic 197π² − 15π − 68 = 0, whose root in (0, 1) is
+# π̂ = (15 + √53809)/394 = 0.6268215. One parameter, so DM is a number: the ratio of
+# successive deviations (π⁽ᵗ⁺¹⁾ − π̂)/(π⁽ᵗ⁾ − π̂) should settle at ρ = 1 − I_o/I_c.
+
+# %%
+from emlib.mixtures import LINKAGE_COUNTS, GeneticLinkageModel, LinkageParams, linkage_mle  # noqa: E402
+
+linkage = run(GeneticLinkageModel(), LINKAGE_COUNTS, LinkageParams(0.5), max_iter=7, tol=None,
+              keep="all")
+pi_hat = linkage_mle(LINKAGE_COUNTS)
+iterates = [r.params.pi for r in linkage.records if r.step in ("init", "M")]
+print(f"closed-form MLE π̂ = {pi_hat:.7f}")
+print(" t   π⁽ᵗ⁾        π⁽ᵗ⁾ − π̂     ratio")
+for t_, (before, now) in enumerate(zip([None] + iterates[:-1], iterates, strict=True)):
+    ratio = "" if before is None else f"{(now - pi_hat) / (before - pi_hat):.4f}"
+    print(f"{t_:2d}   {now:.7f}   {round(now - pi_hat, 7) + 0.0:+.7f}   {ratio}")
+y1, y2, y3, y4 = LINKAGE_COUNTS
+hidden = y1 * (pi_hat / 4) / (0.5 + pi_hat / 4)
+info_complete = (hidden + y4) / pi_hat**2 + (y2 + y3) / (1 - pi_hat) ** 2
+info_observed = y1 / (2 + pi_hat) ** 2 + (y2 + y3) / (1 - pi_hat) ** 2 + y4 / pi_hat**2
+print(f"ρ = 1 − I_o/I_c = {1 - info_observed / info_complete:.4f}")
+
+# %% [markdown]
+# These are the paper's numbers: π⁽¹⁾ = 0.6082, then the deviation shrinks by a factor
+# 0.1328 at every iteration — the fraction of information the hidden split of cell 1
+# takes away. Only 13 % is missing here, so EM gains almost a digit per iteration; the
+# overlapping Gaussians above (ρ = 0.84) lose far more to their hidden labels.
+#
 # ## 6. Compare with a library
 #
 # scikit-learn's `GaussianMixture` runs the same EM. From the same θ⁽⁰⁾, with no covariance
