@@ -250,7 +250,10 @@ Markdown(glossary_markdown())
 # | W, H | NMF factors (W = diag(n(d)) P(z\|d), H = P(w\|z)); KL(X ‖ WH) their divergence |
 # | α | a Dirichlet (or Beta) concentration: α − 1 pseudo-counts per class |
 # | Beta(α_a, α_b) | the Beta prior on p (the two-class Dirichlet); α_a − 1, α_b − 1 pseudo-counts |
-# | a, b | the shape and scale of an inverse-gamma prior on a variance |
+# | a, b | the shape and scale of an inverse-gamma prior on a variance (equivalently a Gamma(a, b) prior on the precision; a₀, b₀ and a_k, b_k in variational Bayes) |
+# | Λ_k | the precision Σ_k⁻¹ of component k (1-D: 1/σ_k²) |
+# | x̄_k | the weighted mean Σ_n γ_nk x_n / N_k of component k |
+# | m_k, c_k | variational Bayes: the mean of q(μ_k) and the scale of its precision c_k Λ_k (prior: m₀, c₀) |
 # | ν, Ψ = ψI | the degrees of freedom and scale of an inverse-Wishart prior on Σ_k |
 # | 𝒬 | the tractable family of variational EM |
 # | s, s̄(B), θ(s) | expected sufficient statistics (充分统计量), their batch average, the M step on them |

@@ -210,9 +210,26 @@ print("∂ln p(X|θ)/∂μ at the same θ:       ", f"max |.| = {np.abs(grad_log
 assert np.abs(grad_bound).max() < 1e-5 and np.abs(grad_loglik).max() > 0.1
 
 # %% [markdown]
-# **Covariances (对 Σ_k 求偏导).** The same recipe for Σ_k gives the weighted covariance
+# **Covariances (对 Σ_k 求偏导).** With γ fixed, the terms of the bound that contain Σ_k
+# are those of component k in Q:
 #
-# $$\Sigma_k = \frac{1}{N_k} \sum_{n=1}^N \gamma(z_{nk})\, (\mathbf x_n - \mu_k)(\mathbf x_n - \mu_k)^\top .$$
+# $$\sum_{n=1}^N \gamma(z_{nk})\Big[-\tfrac12\ln\lvert\Sigma_k\rvert - \tfrac12(\mathbf x_n-\mu_k)^\top\Sigma_k^{-1}(\mathbf x_n-\mu_k)\Big] + \text{const}.$$
+#
+# Write it in the precision Λ_k = Σ_k⁻¹. A scalar is its own trace and
+# tr(aᵀΛa) = tr(Λ a aᵀ), so with the weighted **scatter**
+# S_k = Σ_n γ(z_nk)(x_n − μ_k)(x_n − μ_k)ᵀ the terms read
+#
+# $$\frac{N_k}{2}\ln\lvert\Lambda_k\rvert - \frac12\operatorname{tr}(\Lambda_k S_k).$$
+#
+# Two matrix-calculus facts (for symmetric Λ): ∂ ln|Λ|/∂Λ = Λ⁻¹ and ∂ tr(ΛS)/∂Λ = S. The
+# derivative is N_k Λ_k⁻¹/2 − S_k/2; setting it to zero,
+#
+# $$\Sigma_k = \Lambda_k^{-1} = \frac{S_k}{N_k} = \frac{1}{N_k} \sum_{n=1}^N \gamma(z_{nk})\, (\mathbf x_n - \mu_k)(\mathbf x_n - \mu_k)^\top .$$
+#
+# It is a maximum: ln|Λ| is concave in Λ and the trace is linear, so the function is
+# concave. μ_k inside S_k is the **new** mean: the mean's update above does not involve
+# Σ_k, so both conditions hold together. (With one point, or all of a component's points
+# on a line, S_k is singular and there is no maximum — the collapse further below.)
 #
 # Check: move one symmetric pair of entries of Σ_k by ±h and watch L(γ, θ) — it is flat at
 # the answer (the derivative vanishes) and curves downwards (a maximum).
@@ -602,6 +619,7 @@ print(EXERCISES["gmm_e_step"].check(gmm_e_step))
 # | γ_nk | the responsibility (响应度) p(z_nk = 1 \| x_n, θ) (E step); Bishop's γ(z_nk) |
 # | N_k = Σ_n γ_nk | the effective number of observations of component k |
 # | S_k | the weighted scatter Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ (ML update: Σ_k = S_k / N_k) |
+# | Λ_k | the precision Σ_k⁻¹ of component k (1-D: 1/σ_k²) |
 # | λ | the Lagrange multiplier of Σ_k π_k = 1 |
 # | Q(θ, θ_old) | E_{p(Z\|X,θ_old)}[ln p(X, Z \| θ)], summed over all observations (Q函数) |
 # | L(q, θ) | the lower bound (证据下界, ELBO) E_q[ln p(X, Z \| θ)] + H(q) ≤ ln p(X \| θ) |

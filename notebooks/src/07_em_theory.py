@@ -15,7 +15,7 @@
 # 2. Derive ln p(X|θ) = L(q, θ) + KL(q ‖ p(Z|X,θ)) and check it for any q.
 # 3. See the E step as "close the gap" and the M step as "raise the bound", and the proof
 #    that ln p(X|θ) never decreases — and what it does *not* prove.
-# 4. Play with the EM-effect picture (EM算法的效果示意图).
+# 4. Play with the EM-effect picture (EM算法的效果示意图), shown first below.
 # 5. Measure EM's linear rate and relate it to the fraction of missing information.
 
 # %%
@@ -43,6 +43,22 @@ from emlib.views import plotting
 np.set_printoptions(precision=4, suppress=True)
 SEED = 7
 rng = np.random.default_rng(SEED)
+
+# %% [markdown]
+# ## The picture first (EM算法的效果示意图)
+#
+# One picture says everything this chapter proves (Bishop draws it in his figures
+# 9.11–9.14). Make θ one number, so that functions of θ are curves. Black: the
+# log-likelihood ln p(X|θ) EM climbs. Green: the lower bound L(q, θ) an **E step** builds at
+# the current θ_old — below the curve everywhere, and **touching it at θ_old**. The **M
+# step** jumps to the top of the green curve; the black curve lies above it, so ln p rises
+# at least as much as the bound did. The next E step builds a new bound at the new point,
+# and EM climbs the curve by a staircase of bounds. Sections 2 and 3 prove each of these
+# claims; section 4 lets you step through the picture.
+
+# %%
+em_effect()
+plt.show()
 
 # %% [markdown]
 # ## 1. The general statement (正经的EM算法陈述, for MLE)
@@ -253,15 +269,9 @@ for start in (BinomialMixtureParams([0.5, 0.5], [0.9, 0.2]),
 # learn only μ₁. The black curve is ln p(X|μ₁). Each E step draws a green bound
 # L(q, μ₁) with q = p(Z|X, μ₁_old): it lies below the curve and **touches it at μ₁_old**.
 # The M step jumps to the **top of the bound**, which is below the curve there — so the
-# curve has risen at least as much as the bound.
-
-# %%
-em_effect()
-plt.show()
-
-# %% [markdown]
-# Now by hand: **E step** draws the bound at the current μ₁, **M step** jumps to its
-# maximum (a parabola here: Q is quadratic in a mean).
+# curve has risen at least as much as the bound. That is the opening picture; now by
+# hand: **E step** draws the bound at the current μ₁, **M step** jumps to its maximum (a
+# parabola here: Q is quadratic in a mean).
 
 # %%
 one_mean = OneMeanMixture([0.0, 2.0], [1.0, 1.0], [0.4, 0.6])

@@ -249,9 +249,35 @@ hard_bars.buttons["Reset"].click()
 # ### A factorised family: variational Bayes
 #
 # The classic variational EM treats the parameters as random too and restricts q to the
-# factorised family q(Z)·q(π, μ, Λ) (Bishop PRML §10.2). Coordinate ascent alternates an
-# "E step" for q(Z) and an "M step" for q(π, μ, Λ); the ELBO never decreases, and a gap to
-# ln p(X) remains because the true posterior couples Z and the parameters. With a small
+# factorised family q(Z)·q(π, μ, Λ) (Bishop PRML §10.2), with Λ_k = 1/σ_k² the precision.
+# Coordinate ascent alternates an "E step" for q(Z) and an "M step" for q(π, μ, Λ); the
+# ELBO never decreases, and a gap to ln p(X) remains because the true posterior couples Z
+# and the parameters.
+#
+# *The updates, derived.* For a factorised q the best factor, with the others fixed, is
+# ln q*(factor) = E_{other factors}[ln p(X, Z, π, μ, Λ)] + const (the KL between q and the
+# posterior is minimised one factor at a time). The priors: Dirichlet(α₀) on π and, for
+# each k, μ_k | Λ_k ~ N(m₀, (c₀Λ_k)⁻¹), Λ_k ~ Gamma(a₀, b₀).
+#
+# * **q(Z)**: only the terms with z_nk survive, ln q*(z_nk = 1) = E[ln π_k] + ½E[ln Λ_k]
+#   − ½ ln 2π − ½E[Λ_k(x_n − μ_k)²] + const, so
+#
+#   $$\gamma_{nk} \propto \exp\Big(\mathrm{dg}(\alpha_k) - \mathrm{dg}\big(\textstyle\sum_j\alpha_j\big)
+#     + \tfrac12\big[\mathrm{dg}(a_k) - \ln b_k\big] - \tfrac12\ln 2\pi
+#     - \tfrac12\Big[\frac{1}{c_k} + \frac{a_k}{b_k}(x_n - m_k)^2\Big]\Big),$$
+#
+#   the GMM's E step with ln π_k, ln Λ_k and Λ_k(x − μ_k)² replaced by their expectations
+#   (dg = d ln Γ/dx is the digamma function).
+# * **q(π, μ, Λ)**: the expectation over Z turns every z_nk into γ_nk, so the log of this
+#   factor is the log prior plus the complete-data log-likelihood with **fractional
+#   counts**. The priors are conjugate (chapter 03), so the posteriors keep their form
+#   and the counts add: with N_k = Σ_n γ_nk, x̄_k = Σ_n γ_nk x_n / N_k and the scatter
+#   S_k = Σ_n γ_nk (x_n − x̄_k)²,
+#
+#   $$\alpha_k = \alpha_0 + N_k,\quad c_k = c_0 + N_k,\quad m_k = \frac{c_0 m_0 + N_k\bar x_k}{c_k},
+#     \quad a_k = a_0 + \frac{N_k}{2},\quad b_k = b_0 + \frac12\Big[S_k + \frac{c_0N_k}{c_0 + N_k}(\bar x_k - m_0)^2\Big].$$
+#
+# (emlib and scikit-learn use Bishop's Wishart names: β_k = c_k, ν_k = 2a_k, W_k = 1/(2b_k).) With a small
 # Dirichlet concentration α₀ the extra components are switched off: four components are
 # offered, two keep weight. Compare with scikit-learn's `BayesianGaussianMixture` from the
 # same start (its `random_from_data` initialisation): the same q after 300 sweeps, and the
@@ -287,9 +313,24 @@ assert np.allclose(vb_params.m, sk_vb.means_[:, 0], atol=1e-6) and np.ptp(offset
 # ## 4. Online EM (在线EM vs 批量EM)
 #
 # Batch EM visits all N samples in every E step. **Stepwise online EM** (Cappé & Moulines
-# 2009; Liang & Klein 2009) writes the M step through **expected sufficient statistics**
-# s (for the 1-D mixture, per component: the averages of q, q·x and q·x²) and updates them
-# from one mini-batch B_t at a time:
+# 2009; Liang & Klein 2009) writes the M step through **expected sufficient statistics**.
+#
+# *Where the statistics come from.* For the 1-D mixture the complete-data log-likelihood
+# of one observation is Σ_k z_nk [ln π_k − ½ ln 2πσ_k² − (x_n² − 2x_nμ_k + μ_k²)/2σ_k²]: it
+# touches the data only through z_nk, z_nk x_n and z_nk x_n². Its expectation under q,
+# averaged over the data, therefore needs only the three averages per component
+#
+# $$\bar s_{0k} = \frac1N\sum_n \gamma_{nk},\qquad \bar s_{1k} = \frac1N\sum_n \gamma_{nk}x_n,
+#   \qquad \bar s_{2k} = \frac1N\sum_n \gamma_{nk}x_n^2,$$
+#
+# and the M step of chapter 06 written in them is
+# θ(s): π_k = s_0k / Σ_j s_0j, μ_k = s_1k / s_0k, σ_k² = s_2k / s_0k − μ_k². Batch EM is the
+# map s ← s̄(X; θ(s)). The averages over all N samples are what an online algorithm cannot
+# afford, and it does not need them: any average over a random batch B_t is an unbiased
+# estimate of them, and a running average of such estimates converges to the batch-EM fixed
+# point (a Robbins–Monro stochastic approximation of the root of s̄(X; θ(s)) − s). With
+# η_t = 1/t, s is exactly the mean of all batch statistics seen so far. The update, one
+# mini-batch at a time:
 #
 # $$s \leftarrow (1-\eta_t)\,s + \eta_t\,\bar s(B_t;\theta),\qquad \theta \leftarrow \theta(s),
 #   \qquad \eta_t = (t + t_0)^{-\kappa},\ \tfrac12 < \kappa \le 1 .$$
@@ -560,9 +601,13 @@ print(EXERCISES["map_weights"].check(map_weights))
 # |---|---|
 # | p(θ), ln p(θ) | a prior on the parameters (MAP, ch. 03 and 09) |
 # | α | the Dirichlet concentration of the prior on π |
-# | a, b | the shape and scale of an inverse-gamma prior on a variance |
+# | a, b | the shape and scale of an inverse-gamma prior on a variance (equivalently a Gamma(a, b) prior on the precision; a₀, b₀ and a_k, b_k in variational Bayes) |
 # | ν, Ψ = ψI | the degrees of freedom and scale of an inverse-Wishart prior on Σ_k |
 # | S_k | the weighted scatter Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ (ML update: Σ_k = S_k / N_k) |
+# | Λ_k | the precision Σ_k⁻¹ of component k (1-D: 1/σ_k²) |
+# | x̄_k | the weighted mean Σ_n γ_nk x_n / N_k of component k |
+# | m_k, c_k | variational Bayes: the mean of q(μ_k) and the scale of its precision c_k Λ_k (prior: m₀, c₀) |
+# | γ_nk | the responsibility (响应度) q(z_n = k) = p(z_n = k \| x_n, θ) (soft) |
 # | 𝒬 | the tractable family of variational EM |
 # | s, s̄(B), θ(s) | expected sufficient statistics (充分统计量), their batch average, the M step on them |
 # | B_t | the mini-batch of online update t |
