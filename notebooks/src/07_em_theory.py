@@ -215,9 +215,9 @@ print("random perturbations of θ_new that raise L(q, θ):", better)
 #
 # * **Not a stationary point by itself.** The proof gives only ln p(θ⁽ᵗ⁺¹⁾) ≥ ln p(θ⁽ᵗ⁾).
 #   That the limit points of θ⁽ᵗ⁾ are stationary points of ln p needs more: Wu (1983)
-#   shows it when ln p is bounded above on the region EM visits, Q(θ, θ') is continuous in
-#   both arguments and the M step is a genuine maximiser; even then a limit can be a
-#   saddle point. "Bounded above" fails for the GMM (chapter 06: a collapsing component
+#   shows it when the level set {θ : ln p(X|θ) ≥ ln p(X|θ⁽⁰⁾)} is compact (so ln p is
+#   bounded above on it), ln p is continuous there and differentiable inside, and
+#   Q(θ, θ') is continuous in both arguments; even then a limit can be a saddle point. "Bounded above" fails for the GMM (chapter 06: a collapsing component
 #   sends ln p → ∞), so there EM can run off to a degenerate θ instead.
 # * **Not a global maximum.** Where EM does stop at a stationary point, which one depends on
 #   θ⁽⁰⁾. Below: four clusters, four components with known variances,
