@@ -115,7 +115,6 @@ i, j, k = np.unravel_index(np.nanargmax(grid_ll), grid_ll.shape)
 print("closed form:", theta_complete)
 print(f"grid argmax: (p0, p1, p2) = ({g[i]:.2f}, {g[j]:.2f}, {g[k]:.2f})")
 print("true θ:     ", true_theta)
-assert np.allclose(theta_complete.as_array(), [g[i], g[j], g[k]], atol=0.005)
 
 # %% [markdown]
 # ## The paths are hidden (带隐含变量的MLE)
@@ -199,8 +198,6 @@ with np.errstate(divide="ignore", invalid="ignore"):
 i, j, k = np.unravel_index(np.nanargmax(qgrid), qgrid.shape)
 print(f"grid argmax of Q: ({g[i]:.2f}, {g[j]:.2f}, {g[k]:.2f}); "
       f"Q(θ⁽¹⁾) = {table.Q(theta1):.4f} ≥ grid max {np.nanmax(qgrid):.4f}")
-assert np.isclose(q[1, 1], share) and table.Q(theta1) >= np.nanmax(qgrid)
-assert np.allclose(theta1.as_array(), [g[i], g[j], g[k]], atol=0.005)
 
 # %% [markdown]
 # ## Step through it (弹球实验的EM)
@@ -285,9 +282,6 @@ print("P(x | θ⁽¹⁾):", cup_probabilities(theta1), "  frequencies N_x/N:", X
 print(f"ln p(X | θ⁽¹⁾) = {model.log_likelihood(X, theta1):.6f};  Σ N_x ln(N_x/N) = {best_possible:.6f}")
 theta2 = trace.records[4].params
 print("θ⁽²⁾ − θ⁽¹⁾ =", theta2.as_array() - theta1.as_array())
-assert np.allclose(cup_probabilities(theta1), X.frequencies)
-assert np.isclose(model.log_likelihood(X, theta1), best_possible)
-assert np.allclose(theta2.as_array(), theta1.as_array(), atol=1e-14)
 
 # %% [markdown]
 # ### What it implies: many equally good answers (不可辨识)
@@ -303,15 +297,17 @@ assert np.allclose(theta2.as_array(), theta1.as_array(), atol=1e-14)
 starts = [ThreePegParams(0.2, 0.8, 0.5), ThreePegParams(0.7, 0.3, 0.4),
           ThreePegParams(0.5, 0.5, 0.5), ThreePegParams(0.85, 0.15, 0.9)]
 print(f"{'θ⁽⁰⁾':>24}   {'s':>6}   {'θ⁽¹⁾':>24}   ln p(X|θ⁽¹⁾)")
+on_ridge = []
 for start in starts:
     t = run(model, X, start, max_iter=5, keep="all")
     s = t.records[1].posterior[1, 1]
     p1 = t.records[2].params
+    on_ridge.append(np.allclose(ridge_params(X, s)[0].as_array(), p1.as_array()))
     print(f"{np.round(start.as_array(), 3)!s:>24}   {s:.4f}   {np.round(p1.as_array(), 4)!s:>24}   "
           f"{t.records[2].log_likelihood:.6f}")
-    assert np.allclose(ridge_params(X, s)[0].as_array(), p1.as_array())
 print(f"{'true θ':>24}            {np.round(true_theta.as_array(), 4)!s:>24}   "
       f"{model.log_likelihood(X, true_theta):.6f}")
+print("each θ⁽¹⁾ is the ridge point ridge_params(X, s) of its split s:", all(on_ridge))
 
 # %%
 ridge_figure(X.as_dict(), starts)
@@ -409,7 +405,6 @@ print(f"{coin_trace.n_iter} iterations; ln p after iterations 1, 2, 5, 10, last:
 print("after 10 iterations (the paper's 0.80 and 0.52):",
       run(coin_model, np.array([5, 9, 8, 4, 7]), BinomialMixtureParams([0.5, 0.5], [0.6, 0.5]),
           max_iter=10, tol=0).params.p.round(2))
-assert np.all(np.diff(coin_trace.log_likelihoods) >= -1e-12)
 fig, ax = plotting.new_figure("trace")
 plotting.plot_trace(ax, coin_trace.records[:21])
 ax.set_title("two coins: the first 10 iterations")
@@ -448,8 +443,8 @@ for start in [(0.05, 0.5), (0.3, 0.7), (0.7, 0.3), (0.4, 0.4)]:
 
 # %%
 t_low, t_high, t_swap = finals[(0.05, 0.5)], finals[(0.3, 0.7)], finals[(0.7, 0.3)]
-assert t_low.records[-1].log_likelihood < t_high.records[-1].log_likelihood
-assert np.allclose(t_swap.params.p, t_high.params.p[::-1], atol=1e-6)
+print(f"ln p from (0.05, 0.5): {t_low.records[-1].log_likelihood:.4f}, "
+      f"from (0.3, 0.7): {t_high.records[-1].log_likelihood:.4f}")
 print("label switching: p from (0.7, 0.3) reversed =", t_swap.params.p[::-1].round(4),
       " p from (0.3, 0.7) =", t_high.params.p.round(4))
 
@@ -471,7 +466,6 @@ def negative_ll(v):
 
 
 em_optima = [t_low, t_high]
-found = set()
 for start in [(0.05, 0.5), (0.3, 0.7), (0.15, 0.75)]:
     res = minimize(negative_ll, x0=[0.5, *start], method="L-BFGS-B",
                    bounds=[(1e-6, 1 - 1e-6)] * 3)
@@ -479,10 +473,6 @@ for start in [(0.05, 0.5), (0.3, 0.7), (0.15, 0.75)]:
     print(f"start {start}: SciPy ln p = {-res.fun:.4f}, p = {np.sort(res.x[1:]).round(3)};  "
           f"EM optimum ln p = {match.records[-1].log_likelihood:.4f}, "
           f"p = {np.sort(match.params.p).round(3)}")
-    assert abs(-res.fun - match.records[-1].log_likelihood) < 1e-5
-    assert np.allclose(np.sort(res.x[1:]), np.sort(match.params.p), atol=1e-3)
-    found.add(round(-res.fun, 3))
-assert found == {-64.821, -62.982}  # SciPy finds both of EM's optima, and no other
 
 # %% [markdown]
 # ## Your turn: one EM iteration of the ball game (练习)

@@ -104,8 +104,6 @@ log_px = np.logaddexp(log_joint[:, 0], log_joint[:, 1])   # ln p(x_n | θ): a su
 posterior = np.exp(log_joint - log_px[:, None])           # p(z_n | x_n, θ): Bayes' rule
 print("ln p(X|θ) =", round(float(log_px.sum()), 4))
 print("p(coin | x_n):\n", posterior)
-assert np.isclose(log_px.sum(), coins.log_likelihood(data, theta0))
-assert np.allclose(posterior, coins.e_step(data, theta0))
 
 # %% [markdown]
 # ## 2. The decomposition, step by step (收敛性证明 (1))
@@ -151,13 +149,11 @@ for name, model, X, theta in [("coins", coins, data, theta0),
     # Jensen: per sample, ln Σ_k q_k r_k ≥ Σ_k q_k ln r_k with r_k = p(x, k|θ)/q_k
     ratios = np.exp(model.log_joint(X, theta)) / q
     jensen = sum(jensen_gap(lambda r: -np.log(r), ratios[i], q[i]) for i in range(n))
-    print(f"{name:12s} ln p = {ll:.4f}   L = {bound:.4f}   KL = {kl:.4f}   "
-          f"ln p − L − KL = {ll - bound - kl:.1e}")
-    assert abs(ll - bound - kl) < 1e-9 and abs(kl - kl_direct) < 1e-9 and kl > 0
-    assert abs(jensen - kl) < 1e-9                           # the Jensen gap is the KL
-    # at q = the posterior the gap closes
-    assert abs(model.lower_bound(X, exact, theta) - ll) < 1e-9
-print("the decomposition holds for a random q, and the gap is 0 at q = p(Z|X,θ)")
+    gap_at_posterior = ll - model.lower_bound(X, exact, theta)
+    print(f"{name:12s} ln p = {ll:.4f}   L = {bound:.4f}   KL = {kl:.4f} "
+          f"(direct {kl_direct:.4f}, Jensen gap {jensen:.4f});  "
+          f"|ln p − L − KL| < 1e-9: {abs(ll - bound - kl) < 1e-9};  "
+          f"at q = p(Z|X,θ): KL < 1e-9: {abs(gap_at_posterior) < 1e-9}")
 
 # %% [markdown]
 # ## 3. The E step closes the gap, the M step raises the bound (收敛性证明 (2)–(4))
@@ -198,9 +194,6 @@ H = sum(entropy(row) for row in q)
 print(f"ln p(θ_old) = {ll_old:.4f} = L(q, θ_old) = {bound_old:.4f}")
 print(f"L(q, θ_new) = {bound_new:.4f} ≤ ln p(θ_new) = {ll_new:.4f}")
 print(f"L(q, θ_new) = Q(θ_new, θ_old) + H(q) = {Q(theta_new):.4f} + {H:.4f}")
-assert abs(ll_old - bound_old) < 1e-9
-assert ll_old <= bound_new <= ll_new
-assert abs(bound_new - (Q(theta_new) + H)) < 1e-9
 
 # the M step really is the maximiser of L(q, ·): no random nearby θ does better
 vmap = mixture.vector_map
@@ -241,7 +234,6 @@ for seed in (0, 3, 4, 5):
     fit = run(fixed_var, four, rng=seed, max_iter=500, tol=1e-10)
     finals.append(round(fit.records[-1].log_likelihood, 3))
     print(f"θ⁽⁰⁾ from seed {seed}: means → {np.sort(fit.params.means)}, ln p = {finals[-1]:.3f}")
-assert len(set(finals)) > 1
 
 # a saddle point: two identical components stay identical forever
 same = run(GaussianMixture1D(2), x_line, Mixture1DParams([0.5, 0.5], [0.5, 0.5], [1.0, 1.0]),
@@ -364,7 +356,6 @@ def rate_report(X, label):
     ratio = increment_ratios(lls[:8])[-1]
     print(f"{label}: ρ(DM) = {lam_j:.4f}, ρ(I_c⁻¹I_m) = {lam_f:.4f}, ρ² = {lam_j**2:.4f}, "
           f"observed Δ ratio at t = 8: {ratio:.4f}")
-    assert abs(lam_j - lam_f) < 1e-4
     return fixed, ll_star - lls, lam_j
 
 
@@ -453,7 +444,6 @@ ours = run(GaussianMixture1D(2, min_variance=1e-12), close, theta_line, max_iter
 print("scikit-learn means", sk.means_[:, 0], " emlib means", ours.params.means)
 print(f"mean ln p: scikit-learn {sk.score(close[:, None]):.6f}, "
       f"emlib {ours.records[-1].log_likelihood / len(close):.6f}")
-assert np.allclose(sk.means_[:, 0], ours.params.means, atol=1e-4)
 
 # %% [markdown]
 # ## Your turn: the lower bound and the gap (练习)
