@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Feedback, attempted
+from ._core import Exercise, Feedback, attempted, register
 
-__all__ = ["Case", "check_against_solution"]
+__all__ = ["Case", "check_against_solution", "register_compared"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,16 @@ def check_against_solution(name: str, func: Callable[..., Any], solution: Callab
             if problem is not None:
                 return Feedback(False, f"{name}: on the case [{case.label}] {problem}.")
     return Feedback(True, f"{name}: correct on all {len(cases)} cases. Well done!")
+
+
+def register_compared(name: str, chapter: str, task: str, solution: Callable[..., Any],
+                      cases: Sequence[Case], outputs: Sequence[str], hints: Sequence[str], *,
+                      atol: float = 1e-8) -> Exercise:
+    """Register an exercise whose checker compares the learner's function with ``solution``
+    on ``cases`` (:func:`check_against_solution`)."""
+
+    def checker(func: Callable[..., Any]) -> Feedback:
+        return check_against_solution(name, func, solution, cases, outputs, atol=atol)
+
+    return register(Exercise(name=name, chapter=chapter, task=task, solution=solution,
+                             checker=checker, hints=tuple(hints)))

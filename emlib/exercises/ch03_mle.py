@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checking import Case, check_against_solution
-from ._core import Exercise, Feedback, register
+from ._checking import Case, register_compared
 
 #: The reference solution is reached through EXERCISES[name].solution: learner-facing
 #: code shown in the notebook, deliberately free of input validation, so not public API.
@@ -31,16 +30,12 @@ _CASES = (
 )
 
 
-def _check(func) -> Feedback:
-    return check_against_solution("gaussian_mle", func, gaussian_mle, _CASES,
-                                  ("the mean μ̂", "the variance σ̂²"), atol=1e-6)
-
-
-register(Exercise(
-    name="gaussian_mle", chapter="03_mle",
-    task="Write gaussian_mle(x) returning the maximum-likelihood (mean, variance).",
-    solution=gaussian_mle, checker=_check,
-    hints=("The MLE of the variance divides by N, not N − 1.",
-           "Return the variance σ², not the standard deviation σ.",
-           "Subtract the mean before squaring: E[x²] − E[x]² loses every digit far from 0."),
-))
+register_compared(
+    "gaussian_mle", "03_mle",
+    "Write gaussian_mle(x) returning the maximum-likelihood (mean, variance).",
+    gaussian_mle, _CASES, ("the mean μ̂", "the variance σ̂²"),
+    ("The MLE of the variance divides by N, not N − 1.",
+     "Return the variance σ², not the standard deviation σ.",
+     "Subtract the mean before squaring: E[x²] − E[x]² loses every digit far from 0."),
+    atol=1e-6,
+)

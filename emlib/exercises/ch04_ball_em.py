@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checking import Case, check_against_solution
-from ._core import Exercise, Feedback, register
+from ._checking import Case, register_compared
 
 #: The reference solution is reached through EXERCISES[name].solution: learner-facing
 #: code shown in the notebook, deliberately free of input validation, so not public API.
@@ -43,16 +42,12 @@ _CASES = (
 )
 
 
-def _check(func) -> Feedback:
-    return check_against_solution("ball_em_step", func, ball_em_step, _CASES,
-                                  ("θ⁽ᵗ⁺¹⁾ = (p₀, p₁, p₂)",), atol=1e-9)
-
-
-register(Exercise(
-    name="ball_em_step", chapter="04_ball_em",
-    task="Write ball_em_step(counts, p): one E step and one M step of the three-peg game.",
-    solution=ball_em_step, checker=_check,
-    hints=("Split N_b in proportion to the two path probabilities — divide by their sum.",
-           "p₁ counts only the balls that reached peg 1: N_a + N_b1, not N.",
-           "A ball reaches cup b via peg 1 with probability (1−p₀)p₁, via peg 2 p₀(1−p₂)."),
-))
+register_compared(
+    "ball_em_step", "04_ball_em",
+    "Write ball_em_step(counts, p): one E step and one M step of the three-peg game.",
+    ball_em_step, _CASES, ("θ⁽ᵗ⁺¹⁾ = (p₀, p₁, p₂)",),
+    ("Split N_b in proportion to the two path probabilities — divide by their sum.",
+     "p₁ counts only the balls that reached peg 1: N_a + N_b1, not N.",
+     "A ball reaches cup b via peg 1 with probability (1−p₀)p₁, via peg 2 p₀(1−p₂)."),
+    atol=1e-9,
+)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checking import Case, check_against_solution
-from ._core import Exercise, Feedback, register
+from ._checking import Case, register_compared
 
 #: The reference solution is reached through EXERCISES[name].solution: learner-facing
 #: code shown in the notebook, deliberately free of input validation, so not public API.
@@ -41,17 +40,13 @@ _CASES = (
 )
 
 
-def _check(func) -> Feedback:
-    return check_against_solution("lloyd_step", func, lloyd_step, _CASES,
-                                  ("the new centres μ",), atol=1e-9)
-
-
-register(Exercise(
-    name="lloyd_step", chapter="05_kmeans",
-    task="Write lloyd_step(X, centres): assign each point to its nearest centre, "
-         "then move every centre to the mean of its points.",
-    solution=lloyd_step, checker=_check,
-    hints=("Nearest means argmin of the distance, not argmax.",
-           "Divide the sum of a cluster's points by its size.",
-           "A cluster with no points keeps its old centre (no 0/0)."),
-))
+register_compared(
+    "lloyd_step", "05_kmeans",
+    "Write lloyd_step(X, centres): assign each point to its nearest centre, "
+     "then move every centre to the mean of its points.",
+    lloyd_step, _CASES, ("the new centres μ",),
+    ("Nearest means argmin of the distance, not argmax.",
+     "Divide the sum of a cluster's points by its size.",
+     "A cluster with no points keeps its old centre (no 0/0)."),
+    atol=1e-9,
+)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checking import Case, check_against_solution
-from ._core import Exercise, Feedback, register
+from ._checking import Case, register_compared
 
 #: The reference solution is reached through EXERCISES[name].solution: learner-facing
 #: code shown in the notebook, deliberately free of input validation, so not public API.
@@ -49,17 +48,13 @@ _CASES = (
 )
 
 
-def _check(func) -> Feedback:
-    return check_against_solution("gmm_e_step", func, gmm_e_step, _CASES,
-                                  ("the responsibilities γ (N × K)",), atol=1e-8)
-
-
-register(Exercise(
-    name="gmm_e_step", chapter="06_gmm",
-    task="Write gmm_e_step(X, weights, means, covariances) returning the N × K "
-         "responsibilities γ_nk.",
-    solution=gmm_e_step, checker=_check,
-    hints=("Each row of γ sums to 1: divide by Σ_j π_j N(x_n|μ_j,Σ_j).",
-           "Do not forget the weights π_k.",
-           "Work with ln π_k + ln N(x|μ_k,Σ_k) and subtract the row maximum before exp."),
-))
+register_compared(
+    "gmm_e_step", "06_gmm",
+    "Write gmm_e_step(X, weights, means, covariances) returning the N × K "
+     "responsibilities γ_nk.",
+    gmm_e_step, _CASES, ("the responsibilities γ (N × K)",),
+    ("Each row of γ sums to 1: divide by Σ_j π_j N(x_n|μ_j,Σ_j).",
+     "Do not forget the weights π_k.",
+     "Work with ln π_k + ln N(x|μ_k,Σ_k) and subtract the row maximum before exp."),
+    atol=1e-8,
+)

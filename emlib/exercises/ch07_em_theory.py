@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checking import Case, check_against_solution
-from ._core import Exercise, Feedback, register
+from ._checking import Case, register_compared
 
 #: The reference solution is reached through EXERCISES[name].solution: learner-facing
 #: code shown in the notebook, deliberately free of input validation, so not public API.
@@ -40,16 +39,12 @@ _CASES = (
 )
 
 
-def _check(func) -> Feedback:
-    return check_against_solution("bound_and_gap", func, bound_and_gap, _CASES,
-                                  ("the lower bound L", "the gap KL"), atol=1e-9)
-
-
-register(Exercise(
-    name="bound_and_gap", chapter="07_em_theory",
-    task="Write bound_and_gap(log_joint, q) returning (L(q, θ), KL(q ‖ p(z|x,θ))).",
-    solution=bound_and_gap, checker=_check,
-    hints=("L has two parts: E_q[ln p(x, z|θ)] and the entropy H(q) = −Σ q ln q.",
-           "Terms with q_k = 0 contribute 0 (0 · ln 0 = 0), not NaN.",
-           "ln p(x|θ) = ln Σ_k e^{a_k}: use log-sum-exp, e^{−1000} is 0.0 in floating point."),
-))
+register_compared(
+    "bound_and_gap", "07_em_theory",
+    "Write bound_and_gap(log_joint, q) returning (L(q, θ), KL(q ‖ p(z|x,θ))).",
+    bound_and_gap, _CASES, ("the lower bound L", "the gap KL"),
+    ("L has two parts: E_q[ln p(x, z|θ)] and the entropy H(q) = −Σ q ln q.",
+     "Terms with q_k = 0 contribute 0 (0 · ln 0 = 0), not NaN.",
+     "ln p(x|θ) = ln Σ_k e^{a_k}: use log-sum-exp, e^{−1000} is 0.0 in floating point."),
+    atol=1e-9,
+)

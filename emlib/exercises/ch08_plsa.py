@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checking import Case, check_against_solution
-from ._core import Exercise, Feedback, register
+from ._checking import Case, register_compared
 
 #: The reference solution is reached through EXERCISES[name].solution: learner-facing
 #: code shown in the notebook, deliberately free of input validation, so not public API.
@@ -46,16 +45,12 @@ _CASES = (
 )
 
 
-def _check(func) -> Feedback:
-    return check_against_solution("plsa_m_step", func, plsa_m_step, _CASES,
-                                  ("P(z|d) (documents × K)", "P(w|z) (K × words)"), atol=1e-9)
-
-
-register(Exercise(
-    name="plsa_m_step", chapter="08_plsa",
-    task="Write plsa_m_step(counts, q) returning (P(z|d), P(w|z)).",
-    solution=plsa_m_step, checker=_check,
-    hints=("Weight the posterior by the counts: n(d,w) q(z|d,w) is the expected count.",
-           "P(w|z) is normalised over the words w, for each topic z (rows of K × words).",
-           "P(z|d) is normalised over the topics, for each document."),
-))
+register_compared(
+    "plsa_m_step", "08_plsa",
+    "Write plsa_m_step(counts, q) returning (P(z|d), P(w|z)).",
+    plsa_m_step, _CASES, ("P(z|d) (documents × K)", "P(w|z) (K × words)"),
+    ("Weight the posterior by the counts: n(d,w) q(z|d,w) is the expected count.",
+     "P(w|z) is normalised over the words w, for each topic z (rows of K × words).",
+     "P(z|d) is normalised over the topics, for each document."),
+    atol=1e-9,
+)

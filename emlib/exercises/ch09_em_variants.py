@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checking import Case, check_against_solution
-from ._core import Exercise, Feedback, register
+from ._checking import Case, register_compared
 
 #: The reference solution is reached through EXERCISES[name].solution: learner-facing
 #: code shown in the notebook, deliberately free of input validation, so not public API.
@@ -34,16 +33,12 @@ _CASES = (
 )
 
 
-def _check(func) -> Feedback:
-    return check_against_solution("map_weights", func, map_weights, _CASES,
-                                  ("the weights π",), atol=1e-9)
-
-
-register(Exercise(
-    name="map_weights", chapter="09_em_variants",
-    task="Write map_weights(q, alpha): the MAP mixing weights under a Dirichlet(α) prior.",
-    solution=map_weights, checker=_check,
-    hints=("The prior adds α − 1 pseudo-counts to each N_k (not α).",
-           "The weights must sum to 1: the denominator is N + K(α − 1).",
-           "With α = 1 you must get the MLE N_k / N."),
-))
+register_compared(
+    "map_weights", "09_em_variants",
+    "Write map_weights(q, alpha): the MAP mixing weights under a Dirichlet(α) prior.",
+    map_weights, _CASES, ("the weights π",),
+    ("The prior adds α − 1 pseudo-counts to each N_k (not α).",
+     "The weights must sum to 1: the denominator is N + K(α − 1).",
+     "With α = 1 you must get the MLE N_k / N."),
+    atol=1e-9,
+)
