@@ -115,7 +115,19 @@ def _map(q, alpha, *, minus_one=True, normalise=True):
     return top / top.sum() if normalise else top / len(q)
 
 
+def _coins(y, theta, *, normalise=True, c_weights=False, sum_pa=False):
+    p_a, p_b, p_c = theta
+    b = p_a * p_b**y * (1 - p_b) ** (1 - y)
+    c = (1 - p_a) * p_c**y * (1 - p_c) ** (1 - y)
+    mu = b / (b + c) if normalise else b
+    w_c = mu if c_weights else 1 - mu
+    return np.array([mu.sum() if sum_pa else mu.mean(), mu @ y / mu.sum(), w_c @ y / w_c.sum()])
+
+
 MISTAKES = {
+    "three_coins_em_step": [(lambda y, t: _coins(y, t, normalise=False), "θ"),
+                            (lambda y, t: _coins(y, t, c_weights=True), "θ"),
+                            (lambda y, t: _coins(y, t, sum_pa=True), "θ")],
     "gaussian_mle": [(_mle_unbiased, "variance"), (_mle_std, "variance"),
                      (_mle_one_pass, "variance")],
     "ball_em_step": [(lambda c, p: _ball(c, p, normalise=False), "θ"),
@@ -197,6 +209,17 @@ def test_bound_and_gap_solution_obeys_the_decomposition():
         assert gap >= -1e-12 and bound + gap == pytest.approx(logsumexp(a), abs=1e-12)
         posterior = np.exp(a - logsumexp(a))
         assert EXERCISES["bound_and_gap"].solution(a, posterior)[1] == pytest.approx(0, abs=1e-12)
+
+
+def test_three_coins_exercise_solution_matches_emlib():
+    from emlib.em import run
+    from emlib.mixtures import THREE_COIN_DATA, ThreeCoinModel, ThreeCoinParams
+    solution = EXERCISES["three_coins_em_step"].solution
+    for start in ((0.4, 0.6, 0.7), (0.3, 0.9, 0.2), (0.5, 0.5, 0.5)):
+        trace = run(ThreeCoinModel(), THREE_COIN_DATA, ThreeCoinParams(*start), max_iter=1,
+                    tol=None)
+        np.testing.assert_allclose(solution(np.array(THREE_COIN_DATA, float), np.array(start)),
+                                   trace.params.as_array(), atol=1e-12)
 
 
 def test_ball_em_step_solution_never_lowers_the_likelihood():

@@ -51,3 +51,34 @@ register_compared(
      "A ball reaches cup b via peg 1 with probability (1−p₀)p₁, via peg 2 p₀(1−p₂)."),
     atol=1e-9,
 )
+
+
+def three_coins_em_step(y: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """One EM iteration of Li Hang's three coins (统计学习方法 例9.1): θ = (p_A, p_B, p_C).
+
+    E step: μ_n = p_A p_B^y (1−p_B)^(1−y) / [p_A p_B^y (1−p_B)^(1−y) + (1−p_A) p_C^y (1−p_C)^(1−y)]
+    M step: p_A = mean μ,  p_B = Σ μ y / Σ μ,  p_C = Σ (1−μ) y / Σ (1−μ)
+    """
+    y = np.asarray(y, dtype=float)
+    p_a, p_b, p_c = np.asarray(theta, dtype=float)
+    via_b = p_a * p_b**y * (1 - p_b) ** (1 - y)
+    via_c = (1 - p_a) * p_c**y * (1 - p_c) ** (1 - y)
+    mu = via_b / (via_b + via_c)                       # E step: p(coin B | y_n)
+    return np.array([mu.mean(), mu @ y / mu.sum(), (1 - mu) @ y / (1 - mu).sum()])
+
+
+_Y = np.array([1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0])
+register_compared(
+    "three_coins_em_step", "04_ball_em",
+    "Write three_coins_em_step(y, theta): one E step and one M step of the three coins.",
+    three_coins_em_step,
+    (Case("Li Hang's data, θ = (0.4, 0.6, 0.7)", (_Y, np.array([0.4, 0.6, 0.7]))),
+     Case("Li Hang's data, θ = (0.3, 0.9, 0.2)", (_Y, np.array([0.3, 0.9, 0.2]))),
+     Case("y = (1, 0, 0), θ = (0.6, 0.5, 0.1)",
+          (np.array([1.0, 0.0, 0.0]), np.array([0.6, 0.5, 0.1])))),
+    ("θ⁽ᵗ⁺¹⁾ = (p_A, p_B, p_C)",),
+    ("μ_n is a posterior: divide p_A p_B^y (1−p_B)^(1−y) by the sum over both coins.",
+     "p_C is estimated from the tosses coin C made: weights 1 − μ_n, not μ_n.",
+     "p_A is the average of μ_n (divide by the number of tosses)."),
+    atol=1e-9,
+)

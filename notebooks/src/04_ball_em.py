@@ -521,6 +521,52 @@ print(EXERCISES["ball_em_step"].check(ball_em_step))
 # </details>
 
 # %% [markdown]
+# ## Your turn: one EM iteration of the three coins (练习)
+#
+# Write three_coins_em_step(y, theta): one E step and one M step of the three coins. Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch04_ball_em` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def three_coins_em_step(y, theta):
+    """θ⁽ᵗ⁺¹⁾ = [p_A, p_B, p_C] from the tosses y (0/1) and θ⁽ᵗ⁾ = theta."""
+    ...  # your code here
+
+
+print(EXERCISES["three_coins_em_step"].check(three_coins_em_step))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * μ_n is a posterior: divide p_A p_B^y (1−p_B)^(1−y) by the sum over both coins.
+# * p_C is estimated from the tosses coin C made: weights 1 − μ_n, not μ_n.
+# * p_A is the average of μ_n (divide by the number of tosses).
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def three_coins_em_step(y: np.ndarray, theta: np.ndarray) -> np.ndarray:
+#     """One EM iteration of Li Hang's three coins (统计学习方法 例9.1): θ = (p_A, p_B, p_C).
+#
+#     E step: μ_n = p_A p_B^y (1−p_B)^(1−y) / [p_A p_B^y (1−p_B)^(1−y) + (1−p_A) p_C^y (1−p_C)^(1−y)]
+#     M step: p_A = mean μ,  p_B = Σ μ y / Σ μ,  p_C = Σ (1−μ) y / Σ (1−μ)
+#     """
+#     y = np.asarray(y, dtype=float)
+#     p_a, p_b, p_c = np.asarray(theta, dtype=float)
+#     via_b = p_a * p_b**y * (1 - p_b) ** (1 - y)
+#     via_c = (1 - p_a) * p_c**y * (1 - p_c) ** (1 - y)
+#     mu = via_b / (via_b + via_c)                       # E step: p(coin B | y_n)
+#     return np.array([mu.mean(), mu @ y / mu.sum(), (1 - mu) @ y / (1 - mu).sum()])
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 # * **Complete data** (paths seen): the log-likelihood splits into one Bernoulli game per
 #   peg; p0 = (N2+N3)/N, p1 = N1/(N0+N1), p2 = N3/(N2+N3).
@@ -532,7 +578,9 @@ print(EXERCISES["ball_em_step"].check(ball_em_step))
 #   their expectations.
 # * In the three-peg game **θ⁽¹⁾ is final**: after one M step the cup probabilities equal
 #   the observed frequencies, the largest likelihood possible; θ⁽²⁾ = θ⁽¹⁾. Different θ⁽⁰⁾
-#   give different, equally good θ⁽¹⁾: the parameters are **not identifiable**.
+#   give different, equally good θ⁽¹⁾: the parameters are **not identifiable**. Li Hang's
+#   three coins (例9.1) show the same: starts (0.5, 0.5, 0.5) and (0.4, 0.6, 0.7) stop after
+#   one iteration at (0.5, 0.6, 0.6) and (0.4064, 0.5368, 0.6432), both with ln p = −6.7301.
 # * Usually EM needs many iterations (the coins), can stop at a **local optimum**, and its
 #   answers are defined only up to **label switching**.
 #
