@@ -339,6 +339,7 @@ print(EXERCISES["gaussian_mle"].check(gaussian_mle))
 # | μ_k, Σ_k | a Gaussian's mean and covariance (one component: μ, Σ) |
 # | p(θ), ln p(θ) | a prior on the parameters (MAP, ch. 03 and 09) |
 # | Beta(α_a, α_b) | the Beta prior on p (the two-class Dirichlet); α_a − 1, α_b − 1 pseudo-counts |
+# | λ | a Lagrange multiplier (拉格朗日乘子) |
 #
 # ## Exercises
 # 1. The article writes the one-peg game as $P(k; p) = p^{1-k}(1-p)^{k}$ with k = 0 for
