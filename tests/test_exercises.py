@@ -124,7 +124,18 @@ def _coins(y, theta, *, normalise=True, c_weights=False, sum_pa=False):
     return np.array([mu.sum() if sum_pa else mu.mean(), mu @ y / mu.sum(), w_c @ y / w_c.sum()])
 
 
+def _online(stats, kappa, t0, *, offset=0, swap=False, first_eta=False):
+    s = np.zeros_like(stats[0]) if first_eta else np.array(stats[0], float)
+    for t, b in enumerate(stats if first_eta else stats[1:], start=2 + offset):
+        eta = (t - 1 + t0) ** (-kappa) if first_eta else (t + t0) ** (-kappa)
+        s = eta * s + (1 - eta) * b if swap else (1 - eta) * s + eta * b
+    return s
+
+
 MISTAKES = {
+    "online_statistics": [(lambda b, k, t0: _online(b, k, t0, offset=1), "statistics"),
+                          (lambda b, k, t0: _online(b, k, t0, swap=True), "statistics"),
+                          (lambda b, k, t0: _online(b, k, t0 + 1), "statistics")],
     "three_coins_em_step": [(lambda y, t: _coins(y, t, normalise=False), "θ"),
                             (lambda y, t: _coins(y, t, c_weights=True), "θ"),
                             (lambda y, t: _coins(y, t, sum_pa=True), "θ")],
@@ -209,6 +220,18 @@ def test_bound_and_gap_solution_obeys_the_decomposition():
         assert gap >= -1e-12 and bound + gap == pytest.approx(logsumexp(a), abs=1e-12)
         posterior = np.exp(a - logsumexp(a))
         assert EXERCISES["bound_and_gap"].solution(a, posterior)[1] == pytest.approx(0, abs=1e-12)
+
+
+def test_online_statistics_solution_is_a_running_average():
+    """κ = 1, t₀ = 0 gives η_t = 1/t: s is the plain mean of the batch statistics; and the
+    last batch's weight is η_T whatever came before."""
+    solution = EXERCISES["online_statistics"].solution
+    rng = np.random.default_rng(3)
+    stats = [rng.random(4) for _ in range(7)]
+    np.testing.assert_allclose(solution(stats, 1.0, 0.0), np.mean(stats, axis=0), rtol=1e-12)
+    eta = (7 + 2.0) ** -0.6
+    np.testing.assert_allclose(solution(stats, 0.6, 2.0),
+                               (1 - eta) * solution(stats[:-1], 0.6, 2.0) + eta * stats[-1])
 
 
 def test_three_coins_exercise_solution_matches_emlib():

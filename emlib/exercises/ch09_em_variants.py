@@ -42,3 +42,34 @@ register_compared(
      "With α = 1 you must get the MLE N_k / N."),
     atol=1e-9,
 )
+
+
+def online_statistics(batch_stats: list[np.ndarray], kappa: float, t0: float) -> np.ndarray:
+    """The running statistics of stepwise online EM after all of ``batch_stats``.
+
+    s ← s̄(B₁) for the first batch (η₁ = 1), then s ← (1 − η_t) s + η_t s̄(B_t) with
+    η_t = (t + t₀)^(−κ) for t = 2, 3, …  (emlib's ``OnlineEM``; κ is its ``alpha``).
+    """
+    s = np.asarray(batch_stats[0], dtype=float)
+    for t, s_batch in enumerate(batch_stats[1:], start=2):
+        eta = (t + t0) ** (-kappa)
+        s = (1 - eta) * s + eta * np.asarray(s_batch, dtype=float)
+    return s
+
+
+_BATCHES = [np.array([0.5, 0.2, 0.3]), np.array([0.1, 0.6, 0.3]), np.array([0.4, 0.4, 0.2]),
+            np.array([0.9, 0.05, 0.05])]
+register_compared(
+    "online_statistics", "09_em_variants",
+    "Write online_statistics(batch_stats, kappa, t0): the running statistics of stepwise "
+    "online EM after the given batches.",
+    online_statistics,
+    (Case("four batches, κ = 0.6, t₀ = 0", (_BATCHES, 0.6, 0.0)),
+     Case("four batches, κ = 1, t₀ = 0 (η_t = 1/t: the plain average)", (_BATCHES, 1.0, 0.0)),
+     Case("two batches, κ = 0.9, t₀ = 2", (_BATCHES[:2], 0.9, 2.0))),
+    ("the statistics s",),
+    ("The first batch replaces s (η₁ = 1); η_t = (t + t₀)^(−κ) starts at t = 2.",
+     "The new batch gets the weight η_t, the old statistics 1 − η_t.",
+     "With κ = 1 and t₀ = 0 the result must be the plain average of the batches."),
+    atol=1e-12,
+)

@@ -629,6 +629,51 @@ print(EXERCISES["map_weights"].check(map_weights))
 # </details>
 
 # %% [markdown]
+# ## Your turn: online EM's running statistics (练习)
+#
+# Write online_statistics(batch_stats, kappa, t0): the running statistics of stepwise online EM after the given batches. Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch09_em_variants` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def online_statistics(batch_stats, kappa, t0):
+    """The running statistics s after all batches (a list of arrays)."""
+    ...  # your code here
+
+
+print(EXERCISES["online_statistics"].check(online_statistics))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * The first batch replaces s (η₁ = 1); η_t = (t + t₀)^(−κ) starts at t = 2.
+# * The new batch gets the weight η_t, the old statistics 1 − η_t.
+# * With κ = 1 and t₀ = 0 the result must be the plain average of the batches.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def online_statistics(batch_stats: list[np.ndarray], kappa: float, t0: float) -> np.ndarray:
+#     """The running statistics of stepwise online EM after all of ``batch_stats``.
+#
+#     s ← s̄(B₁) for the first batch (η₁ = 1), then s ← (1 − η_t) s + η_t s̄(B_t) with
+#     η_t = (t + t₀)^(−κ) for t = 2, 3, …  (emlib's ``OnlineEM``; κ is its ``alpha``).
+#     """
+#     s = np.asarray(batch_stats[0], dtype=float)
+#     for t, s_batch in enumerate(batch_stats[1:], start=2):
+#         eta = (t + t0) ** (-kappa)
+#         s = (1 - eta) * s + eta * np.asarray(s_batch, dtype=float)
+#     return s
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 #
 # | variant | E step | M step | what never decreases |
