@@ -346,7 +346,7 @@ x_stream = np.concatenate([rng.normal(-1, 1, 800), rng.normal(2, 1, 1200)])
 batch = run(mixture, x_stream, theta0, max_iter=2000, tol=1e-10)
 batch_score = batch.records[-1].log_likelihood / len(x_stream)
 print(f"batch EM: {batch.n_iter} iterations = {batch.n_iter * len(x_stream)} sample visits, "
-      f"means {batch.params.means}, ln p/n = {batch_score:.4f}")
+      f"means {batch.params.means}, ln p/N = {batch_score:.4f}")
 online_runs = {}
 for alpha in (0.6, 0.9):
     online = OnlineEM(mixture, theta0, alpha=alpha).fit(x_stream, batch_size=20, n_epochs=3,
@@ -354,7 +354,7 @@ for alpha in (0.6, 0.9):
     online_runs[alpha] = online
     score = mixture.log_likelihood(x_stream, online.params) / len(x_stream)
     print(f"online EM, κ = {alpha}: {online.n_seen} sample visits, means {online.params.means}, "
-          f"ln p/n = {score:.4f}")
+          f"ln p/N = {score:.4f}")
 assert np.allclose(online_runs[0.6].params.means, batch.params.means, atol=0.05)
 
 # %%
@@ -375,7 +375,7 @@ right.semilogy(np.arange(1, len(batch_gaps) + 1) * len(x_stream), np.maximum(bat
                "o-", ms=3, color="#333333", label="batch EM")
 right.set_xlim(0, 6000)
 right.set_xlabel("sample visits")
-right.set_title("ln p*/n − ln p(θ)/n")
+right.set_title("ln p*/N − ln p(θ)/N")
 right.legend(frameon=False)
 plt.show()
 
