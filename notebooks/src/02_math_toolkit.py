@@ -215,9 +215,11 @@ kl
 #
 # <details><summary>Hints and answers</summary>
 #
-# 1. *Hint: which one weighs log-ratios by p, which by q?* KL(p‖q) averages ln(p/q) under p,
-#    so it pays most where p has its peak and q is too small there; KL(q‖p) averages under
-#    the flat q, so every outcome counts the same. The two differ because KL is not symmetric.
+# 1. *Hint: which one weighs log-ratios by p, which by q?* With q = (⅓, ⅓, ⅓),
+#    KL(q‖p) = 0.0702 is slightly larger than KL(p‖q) = 0.0689. KL(p‖q) averages ln(p/q)
+#    under p, mostly at p's peak 0.5, where q = ⅓ is not far off; KL(q‖p) averages ln(q/p)
+#    under the flat q, which gives p's smallest value 0.2 a full third of the weight, and
+#    ln(⅓/0.2) is the largest log-ratio. KL is not symmetric.
 # 2. KL(p‖q) = ∞ (p puts 0.2 on an outcome q calls impossible: the widget shows inf);
 #    KL(q‖p) stays finite (0.2554): q's zero term contributes 0 · ln 0 = 0.
 # 3. Gibbs' inequality with its equality case: KL(q‖p) ≥ 0, with equality **only** when

@@ -421,7 +421,7 @@ feeder
 # 1. With η₁ = 1 the statistics are replaced by those of the first batch alone: θ jumps to
 #    that batch's M step — means (−1.358, 2.375) from 20 samples, against (−1.013, 2.023)
 #    for the full data.
-# 2. After about 10 batches (200 samples) the means are (−0.956, 2.005), close to the dashed
+# 2. After 11 batches (220 samples) the means are (−0.956, 2.005), close to the dashed
 #    fit; after a few hundred samples the two curves are hard to tell apart by eye.
 # 3. Every update moves the statistics towards one batch's noisy average by η_t = t^(−κ):
 #    the noise shrinks with η_t but never vanishes after finitely many updates (measured
