@@ -61,7 +61,7 @@ def test_one_nmf_iteration_is_a_blockwise_em_sweep(corpus):
 
 def test_log_likelihood_is_minus_the_kl_divergence_up_to_a_constant(corpus):
     counts, start, n_d = corpus
-    fit = PLSA(K, max_iter=30, tol=0).fit(counts, init=start)
+    fit = PLSA(K, max_iter=30, tol=None, init=start).fit(counts)
     data = counts.data
     constant = float(np.sum(data * np.log(data)) - data.sum() * np.log(data.sum()))
     divergence = kl_to_counts(counts, n_d[:, None] * fit.p_z_given_d_, fit.p_w_given_z_)
@@ -70,7 +70,7 @@ def test_log_likelihood_is_minus_the_kl_divergence_up_to_a_constant(corpus):
 
 def test_nmf_and_plsa_reach_nearly_the_same_likelihood(corpus):
     counts, start, n_d = corpus
-    fit = PLSA(K, max_iter=30, tol=0).fit(counts, init=start)
+    fit = PLSA(K, max_iter=30, tol=None, init=start).fit(counts)
     W, H = nmf_kl(counts, n_d[:, None] * start.p_z_given_d, start.p_w_given_z, 30)
     theta = W * H.sum(axis=1)
     as_plsa = PLSAParams(theta / theta.sum(axis=1, keepdims=True),
