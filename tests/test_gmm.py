@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
 from emlib.datasets import load_old_faithful, make_gaussian_blobs
+from emlib._validation import NotFittedError
 from emlib.em import Stepper, run
 from emlib.gmm import (
     COVARIANCE_TYPES,
@@ -328,20 +329,29 @@ def test_bad_input_is_a_clear_error(kwargs, X, match):
         GaussianMixture(**kwargs).fit(X)
 
 
-def test_bad_constructor_arguments_name_the_argument():
-    with pytest.raises(ValueError, match="covariance_type"):
-        GaussianMixture(2, covariance_type="banana")
-    with pytest.raises(ValueError, match="init_params"):
-        GaussianMixture(2, init_params="nope")
-    with pytest.raises(ValueError, match="reg_covar"):
-        GaussianMixture(2, reg_covar=-1.0)
-    with pytest.raises(TypeError, match="n_components"):
-        GaussianMixture(2.5)
-    with pytest.raises(RuntimeError, match="not fitted"):
-        GaussianMixture(2).predict(faithful())
-    g = GaussianMixture(2, random_state=0).fit(faithful())
+def test_bad_hyper_parameters_are_refused_by_fit_naming_the_argument():
+    X = faithful()
+    for kwargs, error, match in [
+            ({"covariance_type": "banana"}, ValueError, "covariance_type"),
+            ({"init_params": "nope"}, ValueError, "init_params"),
+            ({"reg_covar": -1.0}, ValueError, "reg_covar"),
+            ({"n_components": 2.5}, TypeError, "n_components"),
+            ({"tol": -1.0}, ValueError, "tol"),
+            ({"max_iter": -1}, ValueError, "max_iter"),
+            ({"random_state": -1}, ValueError, "random_state"),
+            ({"chunk_size": 0}, ValueError, "chunk_size"),
+            ({"prior": {"covariance_scale": 1.0}}, TypeError, "prior")]:
+        estimator = GaussianMixture(**{"n_components": 2, **kwargs})  # stored unchecked
+        with pytest.raises(error, match=match):
+            estimator.fit(X)
+    with pytest.raises(NotFittedError):
+        GaussianMixture(2).predict(X)
+    with pytest.raises(NotFittedError):
+        GaussianMixture(2).sample(3)
+    g = GaussianMixture(2, random_state=0).fit(X)
     with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
         g.predict(np.zeros((4, 3)))
+    assert g.n_parameters_ == 2 * 3 + 2 * 2 + 1
 
 
 def test_params_validate_themselves():
@@ -457,7 +467,5 @@ def test_map_prior_keeps_a_one_point_component_away_from_the_singularity():
     log_prior = MAPGaussianMixtureModel(2, prior=prior).log_prior(g.params_)
     assert g.trace_.records[-1].log_likelihood == pytest.approx(g.score(X) * len(X) + log_prior,
                                                                 rel=1e-12)
-    with pytest.raises(TypeError, match="prior"):
-        GaussianMixture(2, prior={"covariance_scale": 1.0})
     with pytest.raises(ValueError, match="weight_concentration"):
         GMMPrior(weight_concentration=0.5)
