@@ -15,7 +15,7 @@ from harness import Case
 from scipy.optimize import minimize
 from sklearn.mixture import GaussianMixture
 
-from emlib.theory import GaussianMixture1D, Mixture1DParams
+from emlib.mixtures import GaussianMixture1D, Mixture1DParams
 from emlib.variants import FeaturizedMixture, OnlineEM, lbfgs_ascent
 
 _rng = np.random.default_rng(0)

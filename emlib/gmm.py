@@ -37,7 +37,7 @@ from ._validation import as_float_array, check_int, check_real, check_rng
 from .em import Evaluation, Statistics, StatisticsModel, Trace
 from .estimator import EMEstimator
 from .kmeans import KMeans, kmeans_plusplus_indices
-from .prereq import xlogy
+from .mixtures import log_dirichlet, map_weights
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -635,23 +635,6 @@ class GMMPrior:
         if nu <= d - 1:
             raise ValueError(f"degrees_of_freedom must be > D − 1 = {d - 1}, got {nu}")
         return nu
-
-
-def log_dirichlet(weights: np.ndarray, alpha: float) -> float:
-    """ln Dir(π | α,…,α) = ln Γ(Kα) − K ln Γ(α) + (α − 1) Σ_k ln π_k  (0·ln 0 = 0 at α = 1)."""
-    k = len(weights)
-    return float(gammaln(k * alpha) - k * gammaln(alpha) + np.sum(xlogy(alpha - 1, weights)))
-
-
-def map_weights(nk: np.ndarray, alpha: float) -> np.ndarray:
-    """The Dirichlet posterior mode π_k = (N_k + α − 1) / (N + K(α − 1)).
-
-    Written N_k + (α − 1): at α = 1 a tiny N_k must not round to 0 (q > 0 with π = 0 would
-    make L = −∞); a positive N_k whose share underflows keeps the smallest positive π.
-    """
-    w = nk + (alpha - 1.0)
-    w = w / w.sum()
-    return np.where((nk > 0) & (w == 0), np.finfo(float).tiny, w)
 
 
 class MAPGaussianMixtureModel(GaussianMixtureModel):
