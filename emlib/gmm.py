@@ -412,8 +412,11 @@ class GaussianMixtureModel(StatisticsModel):
         return params
 
     def _check_posterior(self, q: Any, n: int) -> np.ndarray:
-        if isinstance(q, GMMPosterior):
-            q = q.responsibilities
+        if isinstance(q, GMMPosterior):  # made by this module's engine: checked already
+            if q.responsibilities.shape != (n, self.n_components):
+                raise ValueError(f"posterior must have shape ({n}, {self.n_components}), "
+                                 f"got {q.responsibilities.shape}")
+            return q.responsibilities
         q = np.asarray(q, dtype=float)
         if q.shape != (n, self.n_components):
             raise ValueError(f"posterior must have shape ({n}, {self.n_components}), "
