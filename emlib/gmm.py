@@ -453,9 +453,13 @@ class GaussianMixtureModel(StatisticsModel):
         bound = res.q_log_joint - neg_entropy
         return Evaluation(log_p, exact, float(bound), float(res.q_norm - bound), log_p, 0.0)
 
-    def e_step(self, X: Any, params: GMMParams) -> GMMPosterior:
-        """γ_nk = π_k N(x_n|μ_k,Σ_k) / Σ_j π_j N(x_n|μ_j,Σ_j), with its statistics."""
-        return self.evaluate(X, params).posterior
+    def e_step(self, X: Any, params: GMMParams) -> np.ndarray:
+        """γ_nk = π_k N(x_n|μ_k,Σ_k) / Σ_j π_j N(x_n|μ_j,Σ_j), the (n, K) table.
+
+        (:func:`~emlib.em.run` and :class:`~emlib.em.Stepper` take the posterior from
+        :meth:`evaluate` instead: a :class:`GMMPosterior` that also carries the statistics.)
+        """
+        return self.evaluate(X, params).posterior.responsibilities
 
     def log_likelihood(self, X: Any, params: GMMParams) -> float:
         """ln p(X|θ) = Σ_n ln Σ_k π_k N(x_n | μ_k, Σ_k) (log-sum-exp)."""

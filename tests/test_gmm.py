@@ -482,7 +482,8 @@ def test_fast_engine_gives_the_textbook_numbers():
     p = start(X, 3, "full")
     model = GaussianMixtureModel(3, reg_covar=0.0, chunk_size=97)
     gamma = textbook_e_step(X, p.weights, p.means, p.covariances)
-    posterior = model.e_step(X, p)
+    posterior = model.evaluate(X, p).posterior  # a GMMPosterior, with its statistics
+    np.testing.assert_allclose(model.e_step(X, p), gamma, rtol=0, atol=1e-10)
     np.testing.assert_allclose(np.asarray(posterior), gamma, rtol=0, atol=1e-10)
     weights, means, covs = textbook_m_step(X, gamma)
     new = model.m_step(X, posterior)

@@ -24,12 +24,15 @@ import numpy as np
 
 from emlib.em import run
 from emlib.figures import em_effect
-from emlib.mixtures import BinomialMixture, BinomialMixtureParams
+from emlib.mixtures import (
+    BinomialMixture,
+    BinomialMixtureParams,
+    GaussianMixture1D,
+    Mixture1DParams,
+)
 from emlib.prereq import entropy, jensen_gap
 from emlib.theory import (
     EMEffectWidget,
-    GaussianMixture1D,
-    Mixture1DParams,
     OneMeanMixture,
     VectorMap,
     bound_gap_stepper,
