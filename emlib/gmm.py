@@ -70,6 +70,9 @@ def textbook_e_step(X: np.ndarray, weights: np.ndarray, means: np.ndarray,
 
     computed in log space: ln N(x|μ,Σ) = −½ [D ln 2π + ln|Σ| + (x−μ)ᵀΣ⁻¹(x−μ)], Σ = L Lᵀ.
     """
+    X, weights = as_float_array(X, "X", ndim=2), as_float_array(weights, "weights", ndim=1)
+    means, covariances = as_float_array(means, "means", ndim=2), as_float_array(
+        covariances, "covariances", ndim=3)
     n, d = X.shape
     log_joint = np.empty((n, len(weights)))
     for k in range(len(weights)):
@@ -92,6 +95,7 @@ def textbook_m_step(X: np.ndarray, gamma: np.ndarray) -> tuple[np.ndarray, np.nd
 
     Returns (π, μ, Σ).
     """
+    X, gamma = as_float_array(X, "X", ndim=2), as_float_array(gamma, "gamma", ndim=2)
     nk = gamma.sum(axis=0)
     means = gamma.T @ X / nk[:, None]
     covariances = np.stack([(gamma[:, k] * (X - means[k]).T) @ (X - means[k]) / nk[k]
