@@ -329,7 +329,9 @@ class GMMPosterior:
     neg_entropy: float
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.responsibilities if dtype is None else self.responsibilities.astype(dtype)
+        if copy or (dtype is not None and np.dtype(dtype) != self.responsibilities.dtype):
+            return np.array(self.responsibilities, dtype=dtype, copy=True)
+        return self.responsibilities
 
     def __getitem__(self, key: Any) -> Any:
         return self.responsibilities[key]

@@ -668,3 +668,17 @@ def test_map_with_flat_dirichlet_keeps_a_finite_bound(ctype):
     ev = model.evaluate(X, params, q)
     assert np.isfinite(ev.lower_bound) and np.isfinite(ev.kl) and ev.kl >= -1e-9
     assert ev.log_likelihood == pytest.approx(ev.lower_bound + ev.kl, abs=1e-9)
+
+
+def test_online_em_uses_the_same_statistics():
+    """Online EM's s ← (1−η)s + ηŝ works on GMMStatistics; one batch of all rows is one EM
+    iteration."""
+    from emlib.variants import OnlineEM
+
+    X = blobs(19, n=240)
+    p0 = start(X, 3, "full")
+    model = GaussianMixtureModel(3)
+    online = OnlineEM(model, p0)
+    online.partial_fit(X)
+    batch = run(model, X, p0, max_iter=1, tol=None).params
+    np.testing.assert_allclose(online.params.covariances, batch.covariances, rtol=1e-12)
