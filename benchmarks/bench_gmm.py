@@ -6,8 +6,9 @@ return ln p(X|θ⁽ᵐ⁻¹⁾)/N (scikit-learn's ``lower_bound_`` is the mean l
 of its last E step; emlib's trace holds the same number), so no extra pass is timed.
 
 The target case: full covariances, N = 200 000, D = 8, K = 8, 20 iterations:
-time ratio ≤ 0.15 and peak memory ratio ≤ 1, the same objective. The other rows are the scaling table in N, K
-and the covariance type (5 or 10 iterations, one repeat: the peer is slow).
+time ratio ≤ 0.15 and peak memory ratio ≤ 1, the same objective. The other rows are the
+scaling table in N, K and the covariance type (5 or 10 iterations, one repeat: the peer is
+slow).
 
 ``python benchmarks/bench_gmm.py million`` fits N = 10⁶ points once (D = 8, K = 8, full,
 20 iterations) and prints its time and peak memory (tracemalloc and the process's max RSS).

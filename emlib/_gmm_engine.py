@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PassResult", "exact_scatter", "n_feature_rows", "one_pass", "raw_to_centred",
-           "row_chunks"]
+__all__ = ["PassResult", "exact_scatter", "log_joint_table", "n_feature_rows", "one_pass",
+           "raw_to_centred", "row_chunks"]
 
 _LOG_2PI = math.log(2 * math.pi)
 #: A scatter whose entries fall below this fraction of the raw second moments lost > 6 digits.
@@ -174,6 +174,23 @@ def _q_dot(q: np.ndarray, lj: np.ndarray, masked: bool) -> float:
         total = float(np.sum(np.where(q > 0, q * np.where(inside, lj, 0.0), 0.0)))
         return -math.inf if np.any((q > 0) & ~inside) else total
     return float(np.vdot(q, lj))
+
+
+def log_joint_table(X: np.ndarray, params: Any, chunk_size: int) -> np.ndarray:
+    """The (n, K) table ln π_k + ln N(x_n | μ_k, Σ_k), chunk by chunk (for teaching/tests)."""
+    ctype, (n, d) = params.covariance_type, X.shape
+    center = model_center(params)
+    W, b = log_joint_weights(params, center)
+    out = np.empty((n, params.n_components))
+    buf = np.empty((W.shape[0], min(n, max(1, chunk_size))))
+    for sl in row_chunks(n, ctype, d, buf.shape[1]):
+        with np.errstate(over="ignore", invalid="ignore"):
+            lj = W.T @ features(ctype, X, center, sl, buf) + b[:, None]
+        bad = ~np.isfinite(lj.max(axis=0))
+        if np.any(bad):
+            lj[:, bad] = _safe_rows(X[sl][bad], params)[0]
+        out[sl] = lj.T
+    return out
 
 
 def one_pass(X: np.ndarray, params: Any, chunk_size: int, q: np.ndarray | None = None, *,

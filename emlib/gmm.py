@@ -489,9 +489,7 @@ class GaussianMixtureModel(StatisticsModel):
         """(n, K) table ln π_k + ln N(x_n | μ_k, Σ_k) (the whole table: for teaching/tests)."""
         data = self.validate_data(X)
         self._check_params(params, data.n_features)
-        res = engine.one_pass(data.X, params, self.chunk_size, want_stats=False)
-        with np.errstate(divide="ignore"):
-            return np.log(res.resp) + res.log_norm[:, None]
+        return engine.log_joint_table(data.X, params, self.chunk_size)
 
     # -- the M step through the statistics ----------------------------------------------------
     def expected_statistics(self, X: Any, posterior: Any) -> GMMStatistics:

@@ -600,6 +600,10 @@ def test_data_that_would_overflow_is_a_clear_error():
         GaussianMixture(2).fit(X)
     with pytest.raises(ValueError, match="rescale X"):
         run(GaussianMixtureModel(2), X)
+    with pytest.raises(ValueError, match="rescale X"):  # the data, not resp, is the problem
+        GaussianMixtureModel(2).params_from_responsibilities(X, np.full((len(X), 2), 0.5))
+    with pytest.raises(ValueError, match="posterior must be finite"):
+        GaussianMixtureModel(2).m_step(blobs(14, n=50), np.full((50, 2), np.nan))
 
 
 def _fit_both(X: np.ndarray, p0: GMMParams, shift: float = 0.0, scale: float = 1.0,
