@@ -270,7 +270,7 @@ def _scatter_outer(delta: np.ndarray, ndim: int) -> np.ndarray:
     return delta**2 if ndim == 2 else (delta**2).sum(1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GMMStatistics(Statistics):
     """The expected sufficient statistics of a Gaussian mixture under q:
 
