@@ -819,7 +819,6 @@ class GaussianMixture(EMEstimator):
         self.prior = prior
 
     def _make_model(self) -> GaussianMixtureModel:
-        check_real(self.tol, "tol", low=0.0)
         if self.prior is not None and not isinstance(self.prior, GMMPrior):
             raise TypeError(f"prior must be a GMMPrior or None, got {type(self.prior).__name__}")
         if self.prior is not None:
@@ -854,13 +853,13 @@ class GaussianMixture(EMEstimator):
             ctype)
 
     def _run_tol(self, X: GMMData) -> float | None:
-        # tol = 0 never stops early (as scikit-learn): exactly max_iter iterations
-        return None if self.tol == 0 else self.tol * len(X)
+        # tol = 0 (scikit-learn's way) or None: never stop early, exactly max_iter iterations
+        return None if self.tol is None or self.tol == 0 else self.tol * len(X)
 
     def fit(self, X: Any, y: Any = None) -> GaussianMixture:
         """Run EM from θ⁽⁰⁾ until the mean ln p gains less than ``tol`` or ``max_iter``."""
         super().fit(X, y)
-        if not self.converged_ and self.max_iter > 0:
+        if not self.converged_ and self.max_iter > 0 and self.tol is not None:
             warnings.warn(ConvergenceWarning(
                 f"EM did not converge in max_iter={self.max_iter} iterations (tol={self.tol:g}); "
                 "raise max_iter or tol, or check the data."), stacklevel=2)
