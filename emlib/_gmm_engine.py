@@ -67,21 +67,21 @@ def features(covariance_type: str, X: np.ndarray, center: np.ndarray, sl: slice,
     """Feature-major (F, rows) table for rows ``sl``: [quadratic features; y], y = x − c.
 
     Quadratic features: y_i y_j (i ≤ j) for full/tied, y_d² for diag, ‖y‖² for spherical.
+    Far rows may overflow to ±∞ (callers ignore the floating-point warnings and redo them).
     """
     d = X.shape[1]
     f = out[:, : sl.stop - sl.start]
     y = f[f.shape[0] - d:]
-    with np.errstate(over="ignore", invalid="ignore"):
-        np.subtract(X[sl].T, center[:, None], out=y)
-        if covariance_type in ("full", "tied"):
-            start = 0
-            for i in range(d):
-                np.multiply(y[i], y[i:], out=f[start:start + d - i])
-                start += d - i
-        elif covariance_type == "diag":
-            np.multiply(y, y, out=f[:d])
-        else:
-            np.einsum("ij,ij->j", y, y, out=f[0])
+    np.subtract(X[sl].T, center[:, None], out=y)
+    if covariance_type in ("full", "tied"):
+        start = 0
+        for i in range(d):
+            np.multiply(y[i], y[i:], out=f[start:start + d - i])
+            start += d - i
+    elif covariance_type == "diag":
+        np.multiply(y, y, out=f[:d])
+    else:
+        np.einsum("ij,ij->j", y, y, out=f[0])
     return f
 
 
@@ -209,41 +209,41 @@ def one_pass(X: np.ndarray, params: Any, chunk_size: int, q: np.ndarray | None =
     masked = bool(np.any(np.isinf(b)))  # a weight of exactly 0
     chunks = list(row_chunks(n, ctype, d, chunk_size))
     buf = np.empty((nf, max(sl.stop - sl.start for sl in chunks)))
-    for sl in chunks:
-        f = features(ctype, X, center, sl, buf)
-        with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # far rows: redone below
+        for sl in chunks:
+            f = features(ctype, X, center, sl, buf)
             lj = WT @ f  # (K, rows): ln π_k + ln N(x_n | μ_k, Σ_k)
             lj += bc
-        top = lj.max(axis=0)
-        bad = ~np.isfinite(top)
-        if np.any(bad):  # rows the expansion cannot represent: recompute them directly
-            lj[:, bad], g_bad = _safe_rows(X[sl][bad], params)
-            top[bad] = lj[:, bad].max(axis=0)
-        with np.errstate(invalid="ignore"):
+            top = lj.max(axis=0)
+            bad = ~np.isfinite(top)
+            any_bad = bool(np.any(bad))
+            if any_bad:  # rows the expansion cannot represent: recompute them directly
+                lj[:, bad], g_bad = _safe_rows(X[sl][bad], params)
+                top[bad] = lj[:, bad].max(axis=0)
+                np.nan_to_num(f, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
             g = np.exp(lj - top)
-        total = g.sum(axis=0)
-        g /= total
-        norm = np.log(total)
-        norm += top  # ln p(x_n | θ) by log-sum-exp
-        chunk_masked = masked
-        if np.any(bad):
-            g[:, bad] = g_bad
-            norm[bad] = top[bad]
-            np.nan_to_num(f, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-            chunk_masked = True
-        out.resp[sl] = g.T
-        out.log_norm[sl] = norm
-        if want_stats:
-            out.nk += g.sum(axis=1)
-            s += g @ f.T
-            out.gamma_log_joint += _q_dot(g, lj, chunk_masked)
-        if q is not None:
-            qs = np.ascontiguousarray(q[sl].T)
-            out.q_log_joint += _q_dot(qs, lj, chunk_masked)
-            out.q_norm += float(norm @ qs.sum(axis=0))
-            if want_q_entropy:
-                positive = qs > 0
-                out.q_neg_entropy += float(np.sum(qs[positive] * np.log(qs[positive])))
+            total = g.sum(axis=0)
+            g /= total
+            norm = np.log(total)
+            norm += top  # ln p(x_n | θ) by log-sum-exp
+            if any_bad:  # where every log-joint is −∞: ln p = −∞, γ one-hot (nearest)
+                lost = bad & np.isneginf(top)
+                g[:, lost] = g_bad[:, lost[bad]]
+                norm[lost] = -np.inf
+            chunk_masked = masked or any_bad
+            out.resp[sl] = g.T
+            out.log_norm[sl] = norm
+            if want_stats:
+                out.nk += g.sum(axis=1)
+                s += g @ f.T
+                out.gamma_log_joint += _q_dot(g, lj, chunk_masked)
+            if q is not None:
+                qs = np.ascontiguousarray(q[sl].T)
+                out.q_log_joint += _q_dot(qs, lj, chunk_masked)
+                out.q_norm += float(norm @ qs.sum(axis=0))
+                if want_q_entropy:
+                    positive = qs > 0
+                    out.q_neg_entropy += float(np.sum(qs[positive] * np.log(qs[positive])))
     if want_stats:
         out.s2, out.s1 = s[:, : nf - d], s[:, nf - d:]
     return out
