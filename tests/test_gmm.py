@@ -686,3 +686,20 @@ def test_online_em_uses_the_same_statistics():
     online.partial_fit(X)
     batch = run(model, X, p0, max_iter=1, tol=None).params
     np.testing.assert_allclose(online.params.covariances, batch.covariances, rtol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), ctype=st.sampled_from(TYPES), cut=st.integers(1, 59),
+       offset=st.sampled_from([0.0, 1e4, 1e8]))
+def test_statistics_of_two_parts_add_up_to_the_whole(seed, ctype, cut, offset):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 3)) * rng.uniform(0.1, 3, 3) + offset
+    q = rng.dirichlet(np.ones(2), size=60)
+    model = GaussianMixtureModel(2, ctype)
+    whole = model.expected_statistics(X, q)
+    parts = model.expected_statistics(X[:cut], q[:cut]) + model.expected_statistics(X[cut:],
+                                                                                   q[cut:])
+    np.testing.assert_allclose(parts.nk, whole.nk, rtol=1e-12)
+    np.testing.assert_allclose(parts.sum_x, whole.sum_x, rtol=1e-12)
+    np.testing.assert_allclose(parts.scatter, whole.scatter, rtol=1e-7,
+                               atol=1e-9 * np.abs(whole.scatter).max())
