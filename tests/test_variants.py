@@ -455,18 +455,28 @@ def test_featurized_rejects_mismatched_counts():
         FeaturizedMixture(2, F).validate_data(-np.ones((3, 8)))
 
 
-@pytest.mark.parametrize("which", ["1-D", "coins"])
+@pytest.mark.parametrize("which", ["1-D", "coins", "full", "tied", "diag", "spherical"])
 def test_map_with_flat_dirichlet_keeps_a_finite_bound(which):
-    """α = 1 and a tiny N_k: N_k + α − 1 once rounded to 0 while q > 0 (L = −∞, KL = +∞)."""
+    """α = 1 and a tiny N_k: N_k + α − 1 once rounded to 0 while q > 0 (L = −∞, KL = +∞),
+    in the 1-D mixture, the coins and the D-dimensional MAP GMM (every covariance type)."""
+    import warnings
+
+    from emlib.gmm import ComponentCollapseWarning
+
     if which == "1-D":
         model, X = MAPGaussianMixture1D(3, alpha=1.0), line_data(3)
-    else:
+    elif which == "coins":
         model = MAPBinomialMixture(3, 10, alpha=1.0)
         X = model.validate_data(np.array([1, 2, 8, 9, 5, 6, 3, 7]))
+    else:
+        model = MAPGaussianMixtureModel(3, which, prior=GMMPrior(weight_concentration=1.0))
+        X = np.random.default_rng(3).normal(size=(200, 2))
     q = np.random.default_rng(0).dirichlet(np.ones(3), size=len(X))
     q[:, 2] = 1e-20
     q /= q.sum(1, keepdims=True)
-    params = model.m_step(X, q)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ComponentCollapseWarning)  # N_3 ≈ 2e-18: "empty"
+        params = model.m_step(X, q)
     assert params.weights[2] > 0
     ev = model.evaluate(X, params, q)
     assert np.isfinite(ev.lower_bound) and np.isfinite(ev.kl) and ev.kl >= -1e-9
