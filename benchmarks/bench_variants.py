@@ -19,7 +19,7 @@ import numpy as np
 from harness import Case
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
-from emlib.theory import GaussianMixture1D, Mixture1DParams
+from emlib.mixtures import GaussianMixture1D, Mixture1DParams
 from emlib.variants import OnlineEM, VariationalGaussianMixture1D
 
 _rng = np.random.default_rng(0)

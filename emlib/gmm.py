@@ -5,38 +5,21 @@ The model (a mixture model, a density estimator and a graphical model z → x):
     p(x | θ) = Σ_k π_k N(x | μ_k, Σ_k),     π_k ≥ 0,  Σ_k π_k = 1
     z ∈ {0,1}^K, 1-of-K:  p(z_k = 1) = π_k,  p(x | z_k = 1) = N(x | μ_k, Σ_k)
 
-E step (the responsibility, "a very important number", 很重要的一个数):
-
-    γ_nk = p(z_nk = 1 | x_n, θ) = π_k N(x_n|μ_k,Σ_k) / Σ_j π_j N(x_n|μ_j,Σ_j)
-
-M step (set the derivatives of E_q[ln p(X, Z | θ)] to zero; a Lagrange multiplier for Σπ = 1):
-
-    N_k = Σ_n γ_nk,   μ_k = Σ_n γ_nk x_n / N_k,
-    Σ_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k + reg_covar·I,   π_k = N_k / N
+The two steps, exactly as the slides write them, are :func:`textbook_e_step` and
+:func:`textbook_m_step` just below (plain numpy, one loop over the components). The
+estimator and the model compute the same numbers with the chunked engine of
+:mod:`emlib._gmm_engine` (one pass over the data per half-step; tests check both agree).
 
 Four covariance types with scikit-learn's meanings and storage shapes: ``"full"`` (K, D, D),
 ``"tied"`` (D, D) (one Σ for all components), ``"diag"`` (K, D), ``"spherical"`` (K,).
-
-How it is computed (and why it is fast and lean):
-
-* Everything in log space: ln π_k + ln N(x|μ_k,Σ_k) is a table of log-joints, normalised
-  with log-sum-exp, so far-away points never underflow to 0/0.
-* Σ_k is factored by Cholesky, Σ_k = L_k L_kᵀ; the precision's factor U_k = L_k⁻ᵀ gives
-  ln|Σ_k|^{-1/2} = Σ_i ln U_k,ii and P_k = Σ_k⁻¹ = U_k U_kᵀ. Σ_k is never inverted directly.
-* All K Mahalanobis terms in one matrix product: with y = x − c (c = the data mean),
-  (x−μ_k)ᵀ P_k (x−μ_k) = yᵀP_k y − 2 (μ_k−c)ᵀ P_k y + (μ_k−c)ᵀ P_k (μ_k−c), and yᵀP_k y is
-  linear in the quadratic features y_i y_j (i ≤ j). So [y_i y_j | y] @ W(θ) gives all K at once.
-* The M step needs only the sufficient statistics N_k, Σ_n γ_nk y_n and Σ_n γ_nk y_n y_nᵀ,
-  i.e. γᵀ[y_i y_j | y]: they are accumulated in the same pass that computes γ.
-* The data are processed in chunks of rows, so memory stays O(chunk · D²) beyond X and γ.
-* Accuracy: expanding the square loses about ε·(‖μ_k − c‖/σ_k)² of relative precision
-  (ε ≈ 2·10⁻¹⁶, σ_k the component's spread). Measured against scikit-learn's two-pass
-  formulas: ~1e-12 for standardised data, ~3e-8 for a component 10⁴ of its own standard
-  deviations away from the data mean. Standardise extreme data first (as for any GMM).
+Σ_k is factored by Cholesky (Σ_k = L_k L_kᵀ, the precision's factor U_k = L_k⁻ᵀ), never
+inverted directly; everything is in log space, so far points never underflow to 0/0.
 
 Collapse (a component shrinking onto a point, where ln p → ∞): ``reg_covar`` keeps every Σ_k
 positive definite; a :class:`ComponentCollapseWarning` says which component collapsed, and a
 component with no responsibility left (N_k ≈ 0) is parked at the data mean and covariance.
+EM for MAP (:class:`MAPGaussianMixtureModel`, a prior :class:`GMMPrior`) cures collapse
+without ``reg_covar``.
 """
 
 from __future__ import annotations
@@ -47,10 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.special import gammaln, multigammaln
 
+from . import _gmm_engine as engine
 from ._validation import as_float_array, check_int, check_real, check_rng
-from .em import Evaluation, LatentClassModel, Trace, run
+from .em import Evaluation, Statistics, StatisticsModel, Trace
+from .estimator import EMEstimator
 from .kmeans import KMeans, kmeans_plusplus_indices
+from .mixtures import log_dirichlet, map_weights
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -60,17 +47,63 @@ __all__ = [
     "ConvergenceWarning",
     "GMMData",
     "GMMParams",
+    "GMMPosterior",
     "GMMPrior",
+    "GMMStatistics",
     "GaussianMixture",
     "GaussianMixtureModel",
     "MAPGaussianMixtureModel",
-    "SufficientStatistics",
     "covariance_shape",
+    "textbook_e_step",
+    "textbook_m_step",
 ]
 
+
+# -- the two steps as the slides write them (full covariances) ------------------------------
+def textbook_e_step(X: np.ndarray, weights: np.ndarray, means: np.ndarray,
+                    covariances: np.ndarray) -> np.ndarray:
+    """E step, the responsibility ("a very important number", 很重要的一个数):
+
+        γ_nk = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j)
+
+    computed in log space: ln N(x|μ,Σ) = −½ [D ln 2π + ln|Σ| + (x−μ)ᵀΣ⁻¹(x−μ)], Σ = L Lᵀ.
+    """
+    X, weights = as_float_array(X, "X", ndim=2), as_float_array(weights, "weights", ndim=1)
+    means, covariances = as_float_array(means, "means", ndim=2), as_float_array(
+        covariances, "covariances", ndim=3)
+    n, d = X.shape
+    log_joint = np.empty((n, len(weights)))
+    for k in range(len(weights)):
+        lower = np.linalg.cholesky(covariances[k])           # Σ_k = L Lᵀ
+        z = np.linalg.solve(lower, (X - means[k]).T)          # L⁻¹(x_n − μ_k)
+        log_det = 2 * np.log(np.diag(lower)).sum()            # ln|Σ_k|
+        log_joint[:, k] = np.log(weights[k]) - 0.5 * (d * math.log(2 * math.pi) + log_det
+                                                      + (z**2).sum(axis=0))
+    log_joint -= log_joint.max(axis=1, keepdims=True)         # log-sum-exp: no 0/0
+    gamma = np.exp(log_joint)
+    return gamma / gamma.sum(axis=1, keepdims=True)
+
+
+def textbook_m_step(X: np.ndarray, gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+    """M step (set the derivatives of E_q[ln p(X, Z|θ)] to 0; a Lagrange multiplier for Σπ = 1):
+
+        N_k = Σ_n γ_nk,   μ_k = Σ_n γ_nk x_n / N_k,
+        Σ_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k,   π_k = N_k / N
+
+    Returns (π, μ, Σ).
+    """
+    X, gamma = as_float_array(X, "X", ndim=2), as_float_array(gamma, "gamma", ndim=2)
+    nk = gamma.sum(axis=0)
+    means = gamma.T @ X / nk[:, None]
+    covariances = np.stack([(gamma[:, k] * (X - means[k]).T) @ (X - means[k]) / nk[k]
+                            for k in range(len(nk))])
+    return nk / len(X), means, covariances
+
+
+# -- parameters, data, statistics, posterior ------------------------------------------------
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
-_LOG_2PI = math.log(2 * math.pi)
 _EPS10 = 10 * np.finfo(float).eps  # added to every N_k, as scikit-learn does
 #: Total responsibility below which a component counts as empty (it has lost every point).
 EMPTY_COMPONENT = 1e-8
@@ -85,8 +118,14 @@ class ConvergenceWarning(UserWarning):
 
 
 def _check_covariance_type(value: Any) -> str:
-    if value not in COVARIANCE_TYPES:
+    if not isinstance(value, str) or value not in COVARIANCE_TYPES:
         raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, got {value!r}")
+    return value
+
+
+def _check_init_method(value: Any) -> str:
+    if not isinstance(value, str) or value not in INIT_METHODS:
+        raise ValueError(f"init_params must be one of {INIT_METHODS}, got {value!r}")
     return value
 
 
@@ -106,6 +145,9 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 def _precision_cholesky(cov: np.ndarray, covariance_type: str, name: str) -> np.ndarray:
     """U with U Uᵀ = Σ⁻¹ (upper triangular for full/tied, 1/√σ² otherwise), as scikit-learn."""
+    if not np.all(np.isfinite(cov)):
+        raise ValueError(f"{name} must be finite (the data's squares overflowed or an update "
+                         "diverged); rescale X")
     if covariance_type in ("diag", "spherical"):
         if np.any(cov <= 0):
             raise ValueError(f"{name} must be positive (a variance of 0 or less is singular); "
@@ -207,10 +249,9 @@ class GMMParams:
 
 @dataclass(frozen=True, eq=False)
 class GMMData:
-    """Data checked once: the (n, D) array and its mean c, the centre of the features."""
+    """Data checked once: a finite (n, D) float array whose squares cannot overflow."""
 
     X: np.ndarray
-    center: np.ndarray
 
     def __len__(self) -> int:
         return self.X.shape[0]
@@ -220,28 +261,109 @@ class GMMData:
         return self.X.shape[1]
 
 
-@dataclass(frozen=True)
-class SufficientStatistics:
-    """What the M step needs from q: N_k = Σ_n q_nk and S = qᵀ[features of x − c] (K, F),
-    whose columns are Σ_n q_nk y_i y_j (or y_d², or ‖y‖²) then Σ_n q_nk y; and Σ q ln q."""
+def _scatter_outer(delta: np.ndarray, ndim: int) -> np.ndarray:
+    """δδᵀ per component in the scatter's storage shape: (K, D, D), (K, D) or (K,)."""
+    if ndim == 3:
+        return delta[:, :, None] * delta[:, None, :]
+    return delta**2 if ndim == 2 else (delta**2).sum(1)
+
+
+@dataclass(frozen=True, eq=False)
+class GMMStatistics(Statistics):
+    """The expected sufficient statistics of a Gaussian mixture under q:
+
+        N_k = Σ_n q_nk,   sum_x_k = Σ_n q_nk x_n,
+        scatter_k = Σ_n q_nk (x_n − m_k)(x_n − m_k)ᵀ,  m_k = sum_x_k / N_k   (centred)
+
+    ``scatter`` is (K, D, D) for full/tied, its diagonals (K, D) for diag, its traces (K,)
+    for spherical. Centred scatters add by the parallel formula (Chan, Golub & LeVeque 1979):
+    S_a + S_b + N_a N_b/(N_a + N_b) (m_b − m_a)(m_b − m_a)ᵀ, never by Σ x xᵀ − N m mᵀ, so no
+    digits are lost far from the origin; ``c * s`` scales every field.
+    """
 
     nk: np.ndarray
-    s: np.ndarray
+    sum_x: np.ndarray
+    scatter: np.ndarray
+
+    def __add__(self, other: Any) -> Any:
+        if type(other) is not type(self):
+            return NotImplemented
+        n = self.nk + other.nk
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = (other.sum_x / other.nk[:, None]) - (self.sum_x / self.nk[:, None])
+            factor = self.nk * other.nk / n
+        both = (self.nk > 0) & (other.nk > 0)
+        delta = np.where(both[:, None], delta, 0.0)
+        factor = np.where(both, factor, 0.0)
+        extra = factor.reshape((-1,) + (1,) * (self.scatter.ndim - 1)) * _scatter_outer(
+            delta, self.scatter.ndim)
+        return type(self)(n, self.sum_x + other.sum_x, self.scatter + other.scatter + extra)
+
+    @property
+    def n_features(self) -> int:
+        return self.sum_x.shape[1]
+
+    def total(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """(N, the data mean, the data's scatter) pooled over the components."""
+        n = float(self.nk.sum())
+        mean = self.sum_x.sum(0) / n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = np.where((self.nk > 0)[:, None], self.sum_x / self.nk[:, None], mean)
+        between = self.nk.reshape((-1,) + (1,) * (self.scatter.ndim - 1)) * _scatter_outer(
+            m - mean, self.scatter.ndim)
+        return n, mean, (self.scatter + between).sum(0)
+
+
+@dataclass(frozen=True, eq=False)
+class GMMPosterior:
+    """q(Z) of a Gaussian mixture: the (n, K) responsibilities, their statistics and Σ q ln q.
+
+    Made by one pass of the engine, so the M step (:meth:`GaussianMixtureModel.m_step`) and
+    the next bound need no pass of their own. ``np.asarray(posterior)`` is the table.
+    """
+
+    responsibilities: np.ndarray
+    statistics: GMMStatistics
     neg_entropy: float
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if copy or (dtype is not None and np.dtype(dtype) != self.responsibilities.dtype):
+            return np.array(self.responsibilities, dtype=dtype, copy=True)
+        return self.responsibilities
 
-def _quad_index(d: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.triu_indices(d)
+    def __getitem__(self, key: Any) -> Any:
+        return self.responsibilities[key]
+
+    def __len__(self) -> int:
+        return len(self.responsibilities)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.responsibilities.shape
+
+    def sum(self, *args: Any, **kwargs: Any) -> Any:
+        """As ``np.sum`` of the responsibilities."""
+        return self.responsibilities.sum(*args, **kwargs)
+
+    def argmax(self, *args: Any, **kwargs: Any) -> Any:
+        """As ``np.argmax`` of the responsibilities."""
+        return self.responsibilities.argmax(*args, **kwargs)
 
 
-class GaussianMixtureModel(LatentClassModel):
+def _max_spread(n: int, d: int) -> float:
+    """The largest column range whose squared sums stay below 1e306 (no overflow)."""
+    return math.sqrt(1e306 / max(1, n * d))
+
+
+# -- the model ------------------------------------------------------------------------------
+class GaussianMixtureModel(StatisticsModel):
     """The Gaussian mixture as an :class:`~emlib.em.EMModel` (chapter ``06_gmm``).
 
-    ``log_joint(X, θ)`` is the (n, K) table ln π_k + ln N(x_n | μ_k, Σ_k); ``evaluate``
-    computes ln p, the posterior γ, L(q, θ), KL(q‖p) and γ's sufficient statistics in one
-    chunked pass, and remembers the last pass, so that the E step after an M step (same θ)
-    and the M step after an E step (same γ) cost nothing. At most ``chunk_size`` rows at a
-    time, fewer when D is large (the feature table of a chunk is kept near 2 MiB).
+    E step :func:`textbook_e_step`, M step :func:`textbook_m_step` (plus ``reg_covar``·I),
+    computed by :mod:`emlib._gmm_engine`: ``evaluate`` gives ln p, the posterior γ (a
+    :class:`GMMPosterior` carrying its :class:`GMMStatistics`), L(q, θ) and KL(q‖γ), and
+    L and KL at q = γ, in one chunked pass (at most ``chunk_size`` rows at a time).
+    ``m_step`` = ``params_from_statistics`` ∘ ``expected_statistics``.
     """
 
     #: Warn when a covariance is held positive definite only by ``reg_covar``.
@@ -253,16 +375,13 @@ class GaussianMixtureModel(LatentClassModel):
         self.n_components = check_int(n_components, "n_components", low=1)
         self.covariance_type = _check_covariance_type(covariance_type)
         self.reg_covar = check_real(reg_covar, "reg_covar", low=0.0)
-        if init_params not in INIT_METHODS:
-            raise ValueError(f"init_params must be one of {INIT_METHODS}, got {init_params!r}")
-        self.init_method = init_params
+        self.init_method = _check_init_method(init_params)
         self.chunk_size = check_int(chunk_size, "chunk_size", low=1)
-        self._eval_cache: tuple[GMMData, GMMParams, Evaluation] | None = None
-        self._stats_cache: tuple[GMMData, np.ndarray, SufficientStatistics] | None = None
 
-    # -- data and features --------------------------------------------------------------
+    # -- data, θ and q ----------------------------------------------------------------------
     def validate_data(self, X: Any) -> GMMData:
-        """X as :class:`GMMData`: a finite (n, D) float array (1-D input: one column)."""
+        """X as :class:`GMMData`: a finite (n, D) float array (1-D input: one column) whose
+        spread lets squared distances be summed without overflow."""
         if isinstance(X, GMMData):
             return X
         array = as_float_array(X, "X", ndim=(1, 2))
@@ -270,67 +389,22 @@ class GaussianMixtureModel(LatentClassModel):
             array = array[:, None]
         if array.shape[1] < 1 or array.shape[0] < 1:
             raise ValueError(f"X must have at least one row and one column, got {array.shape}")
-        return GMMData(array, array.mean(axis=0))
+        with np.errstate(over="ignore"):
+            spread = float(np.max(array.max(axis=0) - array.min(axis=0)))
+        limit = _max_spread(*array.shape)
+        if not spread <= limit:
+            raise ValueError(f"X spans {spread:.3g} in one column; a Gaussian mixture sums "
+                             f"squared distances, which overflow beyond a range of {limit:.3g} "
+                             "for this many values: rescale X (e.g. divide by its largest "
+                             "absolute value)")
+        return GMMData(array)
 
     def _check_enough_rows(self, data: GMMData) -> None:
         if len(data) < self.n_components:
             raise ValueError(f"n_components={self.n_components} must be <= n_samples="
                              f"{len(data)} (X has too few rows to start from)")
 
-    def clear_cache(self) -> None:
-        """Forget the remembered pass (it holds references to X, θ and γ)."""
-        self._eval_cache = self._stats_cache = None
-
-    def _features(self, data: GMMData, sl: slice, out: np.ndarray | None = None
-                  ) -> np.ndarray:
-        """Feature-major (F, c) table for rows ``sl``: [quadratic features; y] of y = x − c,
-        with quadratic features y_i y_j (i ≤ j) for full/tied, y_d² for diag, ‖y‖² for
-        spherical. Rows of the table are contiguous, so every product below is streamed."""
-        d = data.n_features
-        c = sl.stop - sl.start
-        nf = self._n_features_total(d)
-        f = np.empty((nf, c)) if out is None else out[:, :c]
-        nq = nf - d
-        y = f[nq:]
-        np.subtract(data.X[sl].T, data.center[:, None], out=y)
-        if self.covariance_type in ("full", "tied"):
-            start = 0
-            for i in range(d):
-                np.multiply(y[i], y[i:], out=f[start:start + d - i])
-                start += d - i
-        elif self.covariance_type == "diag":
-            np.multiply(y, y, out=f[:d])
-        else:
-            np.einsum("ij,ij->j", y, y, out=f[0])
-        return f
-
-    def _n_features_total(self, d: int) -> int:
-        return {"full": d * (d + 1) // 2 + d, "tied": d * (d + 1) // 2 + d,
-                "diag": 2 * d, "spherical": 1 + d}[self.covariance_type]
-
-    def _weights(self, params: GMMParams, center: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """W (F, K) and b (K,) with ln p(x, z=k | θ) = [features of x − c] @ W + b."""
-        self._check_params(params, center.shape[0])
-        d, k = params.n_features, params.n_components
-        mu = params.means - center  # (K, D)
-        prec = params.precisions()
-        if self.covariance_type in ("full", "tied"):
-            p = prec if self.covariance_type == "full" else np.broadcast_to(prec, (k, d, d))
-            i, j = _quad_index(d)
-            quad = (p[:, i, j] * np.where(i == j, 1.0, 2.0)).T  # (nq, K)
-            pmu = np.einsum("kij,kj->ki", p, mu)  # P_k μ_k
-        else:
-            p = prec if self.covariance_type == "diag" else prec[:, None] * np.ones(d)
-            quad = prec.T if self.covariance_type == "diag" else prec[None, :]
-            pmu = p * mu
-        linear = -2.0 * pmu.T  # (D, K)
-        const = np.einsum("kd,kd->k", pmu, mu)
-        with np.errstate(divide="ignore"):
-            log_w = np.log(params.weights)
-        b = log_w + params.log_det_precision_cholesky() - 0.5 * d * _LOG_2PI - 0.5 * const
-        return -0.5 * np.vstack([quad, linear]), b
-
-    def _check_params(self, params: GMMParams, d: int) -> None:
+    def _check_params(self, params: Any, d: int) -> GMMParams:
         if not isinstance(params, GMMParams):
             raise TypeError(f"params must be GMMParams, got {type(params).__name__}")
         if params.covariance_type != self.covariance_type:
@@ -339,197 +413,131 @@ class GaussianMixtureModel(LatentClassModel):
         if params.n_components != self.n_components or params.n_features != d:
             raise ValueError(f"params are for K={params.n_components}, D={params.n_features}; "
                              f"the model has K={self.n_components} and the data D={d}")
-
-    def _rows_per_chunk(self, d: int) -> int:
-        return max(1, min(self.chunk_size, max(64, 2**18 // self._n_features_total(d))))
-
-    def _chunks(self, n: int, d: int):
-        rows = self._rows_per_chunk(d)
-        for start in range(0, n, rows):
-            yield slice(start, min(n, start + rows))
-
-    # -- the one pass ---------------------------------------------------------------------
-    def _pass(self, data: GMMData, params: GMMParams, q: np.ndarray | None = None, *,
-              want_stats: bool = True, want_rows: bool = False) -> tuple[Evaluation, Any]:
-        """ln p, γ (and its statistics), L(q, θ), KL(q‖γ) in one pass over chunks of rows."""
-        n = len(data)
-        W, b = self._weights(params, data.center)
-        WT, bc = np.ascontiguousarray(W.T), b[:, None]
-        impossible = bool(np.any(np.isinf(b)))  # a weight of exactly 0
-        k = params.n_components
-        post = np.empty((n, k))
-        rows = np.empty(n) if want_rows else None
-        buf = np.empty((W.shape[0], min(n, self._rows_per_chunk(data.n_features))))
-        nk, s = np.zeros(k), np.zeros((k, W.shape[0]))
-        ll = g_lj = g_norm = q_lj = q_norm = 0.0
-        for sl in self._chunks(n, data.n_features):
-            f = self._features(data, sl, buf)  # (F, c)
-            lj = WT @ f  # (K, c): ln π_k + ln N(x_n | μ_k, Σ_k)
-            lj += bc
-            top = lj.max(axis=0)
-            g = np.exp(lj - top)
-            total = g.sum(axis=0)
-            g /= total
-            norm = np.log(total)
-            norm += top  # ln p(x_n | θ), by log-sum-exp
-            post[sl] = g.T
-            ll += norm.sum()
-            if want_rows:
-                rows[sl] = norm
-            if want_stats:
-                gsum = g.sum(axis=0)
-                nk += g.sum(axis=1)
-                s += g @ f.T
-                g_lj += _q_dot(g, lj, impossible)
-                g_norm += norm @ gsum
-            if q is not None:
-                qs = np.ascontiguousarray(q[sl].T)
-                q_lj += _q_dot(qs, lj, impossible)
-                q_norm += norm @ qs.sum(axis=0)
-        # For q = γ itself: Σ γ ln γ = Σ γ (ln p(x,z|θ) − ln p(x|θ)), so L(γ, θ) = Σ_n ln p(x_n|θ)
-        # Σ_k γ_nk (= ln p up to rounding) and KL(γ‖γ) = 0.
-        neg_ent = g_lj - g_norm
-        exact_eval = Evaluation(float(ll), post, float(g_norm) if want_stats else float(ll), 0.0)
-        stats = SufficientStatistics(nk, s, float(neg_ent)) if want_stats else None
-        if q is None:
-            evaluation = exact_eval
-        else:
-            q_neg_ent = self._neg_entropy(data, q)
-            evaluation = Evaluation(float(ll), post, float(q_lj - q_neg_ent),
-                                    float(q_neg_ent - q_lj + q_norm))
-        return evaluation, (exact_eval, stats, rows)
-
-    def _neg_entropy(self, data: GMMData, q: np.ndarray) -> float:
-        """Σ q ln q (0 ln 0 = 0); remembered for the posterior of the last pass."""
-        cache = self._stats_cache
-        if cache is not None and cache[0] is data and cache[1] is q:
-            return cache[2].neg_entropy
-        total = 0.0
-        for sl in self._chunks(len(data), data.n_features):
-            qs = q[sl]
-            with np.errstate(divide="ignore"):
-                total += float(np.sum(qs * np.log(np.where(qs > 0, qs, 1.0))))
-        return total
-
-    def evaluate(self, X: Any, params: GMMParams, posterior: np.ndarray | None = None
-                 ) -> Evaluation:
-        """ln p(X|θ), γ = p(Z|X,θ), and L(q,θ), KL(q‖γ) for q = ``posterior`` (default γ).
-
-        One pass; it also accumulates γ's sufficient statistics for the next M step.
-        """
-        data = self.validate_data(X)
-        cache = self._eval_cache
-        if posterior is None and cache is not None and cache[0] is data and cache[1] is params:
-            return cache[2]
-        q = None if posterior is None else self._check_posterior(posterior, len(data))
-        evaluation, (exact_eval, stats, _) = self._pass(data, params, q)
-        exact_eval.posterior.setflags(write=False)  # remembered below: keep it unchanged
-        self._eval_cache = (data, params, exact_eval)
-        self._stats_cache = (data, exact_eval.posterior, stats)
-        return evaluation
+        return params
 
     def _check_posterior(self, q: Any, n: int) -> np.ndarray:
+        if isinstance(q, GMMPosterior):  # made by this module's engine: checked already
+            if q.responsibilities.shape != (n, self.n_components):
+                raise ValueError(f"posterior must have shape ({n}, {self.n_components}), "
+                                 f"got {q.responsibilities.shape}")
+            return q.responsibilities
         q = np.asarray(q, dtype=float)
         if q.shape != (n, self.n_components):
             raise ValueError(f"posterior must have shape ({n}, {self.n_components}), "
                              f"got {q.shape}")
+        if not np.all(np.isfinite(q)) or np.any(q < 0):
+            raise ValueError("posterior must be finite and non-negative")
         return q
 
-    # -- the EMModel protocol ------------------------------------------------------------
+    # -- the one pass -----------------------------------------------------------------------
+    def evaluate(self, X: Any, params: GMMParams, posterior: Any = None) -> Evaluation:
+        """ln p(X|θ), γ = p(Z|X,θ), L(q,θ) and KL(q‖γ) for q = ``posterior`` (default γ),
+        and L(γ,θ) = ln p, KL(γ‖γ) = 0: one pass, which also gives γ's statistics.
+
+        L(q, θ) = Σ_nk q_nk (ln π_k N(x_n|μ_k,Σ_k) − ln q_nk);  KL(q‖γ) = ln p − L(q, θ).
+        """
+        data = self.validate_data(X)
+        self._check_params(params, data.n_features)
+        q = None if posterior is None else self._check_posterior(posterior, len(data))
+        carried = posterior.neg_entropy if isinstance(posterior, GMMPosterior) else None
+        res = engine.one_pass(data.X, params, self.chunk_size, q,
+                              want_q_entropy=q is not None and carried is None)
+        gamma = res.resp
+        gamma.setflags(write=False)
+        scatter_sum, scatter = engine.raw_to_centred(
+            self.covariance_type, data.X, gamma, res.nk, res.s1, res.s2, res.center,
+            self.chunk_size)
+        stats = GMMStatistics(res.nk, scatter_sum, scatter)
+        log_p = float(res.log_norm.sum())
+        # Σ γ ln γ = Σ γ (ln p(x,z|θ) − ln p(x|θ)), so L(γ, θ) = Σ_n ln p(x_n|θ) and KL = 0
+        exact = GMMPosterior(gamma, stats, res.gamma_log_joint - log_p)
+        if q is None:
+            return Evaluation(log_p, exact, log_p, 0.0, log_p, 0.0)
+        neg_entropy = res.q_neg_entropy if carried is None else carried
+        bound = res.q_log_joint - neg_entropy
+        return Evaluation(log_p, exact, float(bound), float(res.q_norm - bound), log_p, 0.0)
+
     def e_step(self, X: Any, params: GMMParams) -> np.ndarray:
-        """γ_nk = exp(ln π_k + ln N(x_n|μ_k,Σ_k) − ln Σ_j π_j N(x_n|μ_j,Σ_j))."""
-        return self.evaluate(X, params).posterior
+        """γ_nk = π_k N(x_n|μ_k,Σ_k) / Σ_j π_j N(x_n|μ_j,Σ_j), the (n, K) table.
+
+        (:func:`~emlib.em.run` and :class:`~emlib.em.Stepper` take the posterior from
+        :meth:`evaluate` instead: a :class:`GMMPosterior` that also carries the statistics.)
+        """
+        return self.evaluate(X, params).posterior.responsibilities
 
     def log_likelihood(self, X: Any, params: GMMParams) -> float:
         """ln p(X|θ) = Σ_n ln Σ_k π_k N(x_n | μ_k, Σ_k) (log-sum-exp)."""
         return self.evaluate(X, params).log_likelihood
 
-    def lower_bound(self, X: Any, posterior: np.ndarray, params: GMMParams) -> float:
+    def lower_bound(self, X: Any, posterior: Any, params: GMMParams) -> float:
         """L(q, θ) = Σ_nk q_nk (ln π_k N(x_n|μ_k,Σ_k) − ln q_nk)."""
         return self.evaluate(X, params, posterior).lower_bound
 
-    def kl_divergence(self, X: Any, posterior: np.ndarray, params: GMMParams) -> float:
+    def kl_divergence(self, X: Any, posterior: Any, params: GMMParams) -> float:
         """KL(q‖γ) = Σ_nk q_nk (ln q_nk − ln γ_nk)."""
         return self.evaluate(X, params, posterior).kl
 
     def score_samples(self, X: Any, params: GMMParams) -> np.ndarray:
-        """(n,) values ln p(x_n | θ)."""
+        """(n,) values ln p(x_n | θ); each depends on its own row and θ only."""
         data = self.validate_data(X)
-        _, (_, _, rows) = self._pass(data, params, want_stats=False, want_rows=True)
-        return rows
+        self._check_params(params, data.n_features)
+        return engine.one_pass(data.X, params, self.chunk_size, want_stats=False).log_norm
 
     def log_joint(self, X: Any, params: GMMParams) -> np.ndarray:
         """(n, K) table ln π_k + ln N(x_n | μ_k, Σ_k) (the whole table: for teaching/tests)."""
         data = self.validate_data(X)
-        W, b = self._weights(params, data.center)
-        out = np.empty((len(data), params.n_components))
-        for sl in self._chunks(len(data), data.n_features):
-            out[sl] = self._features(data, sl).T @ W + b
-        return out
+        self._check_params(params, data.n_features)
+        return engine.log_joint_table(data.X, params, self.chunk_size)
 
-    def sufficient_statistics(self, X: Any, posterior: Any) -> SufficientStatistics:
-        """N_k and qᵀ[features] of the centred data for any q (one pass)."""
-        data = self.validate_data(X)
-        q = self._check_posterior(posterior, len(data))
-        if np.any(q < 0) or not np.all(np.isfinite(q)):
-            raise ValueError("posterior must be finite and non-negative")
-        cache = self._stats_cache
-        if cache is not None and cache[0] is data and cache[1] is q:
-            return cache[2]
-        nf = self._n_features_total(data.n_features)
-        nk, s = q.sum(axis=0), np.zeros((self.n_components, nf))
-        for sl in self._chunks(len(data), data.n_features):
-            s += q[sl].T @ self._features(data, sl).T
-        return SufficientStatistics(nk, s, float("nan"))
+    # -- the M step through the statistics ----------------------------------------------------
+    def expected_statistics(self, X: Any, posterior: Any) -> GMMStatistics:
+        """N_k = Σ_n q_nk, Σ_n q_nk x_n and the centred scatter Σ_n q_nk (x_n − m_k)(x_n − m_k)ᵀ.
 
-    def m_step(self, X: Any, posterior: np.ndarray) -> GMMParams:
-        """N_k = Σγ_nk (+10ε); π_k = N_k/N; μ_k = Σγ_nk x_n/N_k; Σ_k = Σγ_nk(x_n−μ_k)(x_n−μ_k)ᵀ/N_k.
-
-        From the sufficient statistics: with y = x − c, S1_k = Σγ_nk y_n, S2_k = Σγ_nk y_n y_nᵀ,
-        Σ_k = (S2_k − (2N_k − N_k^raw) m_k m_kᵀ)/N_k + reg_covar·I, m_k = S1_k/N_k (which is
-        exactly the weighted covariance about μ_k). Tied: the pooled
-        Σ = (Σ_k S2_k − Σ_k N_k m_k m_kᵀ)/Σ_k N_k; diag: the diagonals; spherical: their mean.
+        A :class:`GMMPosterior` already carries them (no pass); for a plain (n, K) table
+        they are computed by the two-pass formula (means first, then the centred scatter).
         """
         data = self.validate_data(X)
-        stats = self.sufficient_statistics(data, posterior)
-        return self._params_from_stats(data, stats)
+        if isinstance(posterior, GMMPosterior) and len(posterior) == len(data):
+            return posterior.statistics
+        q = self._check_posterior(posterior, len(data))
+        nk = q.sum(axis=0)
+        sum_x = q.T @ data.X
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where((nk > 0)[:, None], sum_x / nk[:, None], 0.0)
+        scatter = engine.exact_scatter(self.covariance_type, data.X, q, means,
+                                       np.arange(self.n_components), self.chunk_size)
+        return GMMStatistics(nk, sum_x, scatter)
 
-    def _params_from_stats(self, data: GMMData, stats: SufficientStatistics) -> GMMParams:
-        d, k, reg = data.n_features, self.n_components, self.reg_covar
-        n = len(data)
-        nq = self._n_features_total(d) - d
+    def params_from_statistics(self, stats: GMMStatistics) -> GMMParams:
+        """N_k (+10ε, as scikit-learn); π_k = N_k/N; μ_k = Σ q x / N_k; Σ_k = scatter_k/N_k
+        + reg_covar·I. Tied: the pooled Σ_k scatter_k / N; diag: the diagonals; spherical:
+        the mean of the diagonal. An empty component gets the data's mean and covariance."""
+        if not isinstance(stats, GMMStatistics):
+            raise TypeError(f"stats must be GMMStatistics, got {type(stats).__name__}")
+        d, k = stats.n_features, self.n_components
+        if stats.nk.shape != (k,):
+            raise ValueError(f"stats are for K={stats.nk.shape[0]}, the model has K={k}")
         raw = stats.nk
         nk = raw + _EPS10
-        s2, s1 = stats.s[:, :nq], stats.s[:, nq:]
-        m = s1 / nk[:, None]  # centred means
+        n, mean, total = stats.total()
+        means = stats.sum_x / nk[:, None]
         empty = raw < EMPTY_COMPONENT
-        shrink = 2.0 - raw / nk  # 1 up to 10ε/N_k (exact weighted covariance about m_k)
-        total2 = s2.sum(0)  # Σ_n y y features (all data)
-        if self.covariance_type in ("full", "tied"):
-            i, j = _quad_index(d)
-            sq = np.zeros((k, d, d))
-            sq[:, i, j] = s2
-            sq[:, j, i] = s2
-            outer = m[:, :, None] * m[:, None, :]
-            if self.covariance_type == "full":
-                raw_cov = sq / nk[:, None, None] - shrink[:, None, None] * outer
-                raw_cov[empty] = sq.sum(0) / n  # the data covariance
-            else:
-                raw_cov = (sq.sum(0) - np.einsum("k,kij->ij", nk, outer)) / nk.sum()
-        elif self.covariance_type == "diag":
-            raw_cov = s2 / nk[:, None] - m**2
-            raw_cov[empty] = total2 / n
+        means[empty] = mean
+        ctype = self.covariance_type
+        if ctype == "tied":
+            raw_cov = stats.scatter.sum(0) / nk.sum()
         else:
-            raw_cov = (s2[:, 0] / nk - (m**2).sum(1)) / d
-            raw_cov[empty] = total2[0] / n / d
+            shape = (-1,) + (1,) * (stats.scatter.ndim - 1)
+            raw_cov = stats.scatter / nk.reshape(shape)
+            raw_cov[empty] = total / n
+        if ctype == "spherical":
+            raw_cov = raw_cov / d
         cov = self._covariance_update(raw_cov, nk, d)
-        m[empty] = 0.0  # the data mean
         self._warn_collapse(raw, empty, raw_cov)
-        weights = self._weight_update(nk)
         try:
-            return GMMParams(weights, m + data.center, cov, self.covariance_type)
+            return GMMParams(self._weight_update(nk), means, cov, ctype)
         except ValueError as error:
-            raise ValueError(f"M step: {error}. (reg_covar={reg:g})") from None
+            raise ValueError(f"M step: {error}. (reg_covar={self.reg_covar:g})") from None
 
     def _covariance_update(self, raw_cov: np.ndarray, nk: np.ndarray, d: int) -> np.ndarray:
         """Σ from the weighted covariance S (storage shape): the MLE S + reg_covar·I."""
@@ -574,9 +582,7 @@ class GaussianMixtureModel(LatentClassModel):
     # -- θ⁽⁰⁾ -------------------------------------------------------------------------------
     def params_from_responsibilities(self, X: Any, resp: Any) -> GMMParams:
         """The M step applied to given responsibilities (how every init ends)."""
-        data = self.validate_data(X)
-        stats = self.sufficient_statistics(data, np.asarray(resp, float))
-        return self._params_from_stats(data, stats)
+        return self.m_step(X, np.asarray(resp, float))
 
     def initial_responsibilities(self, X: Any, rng: np.random.Generator) -> np.ndarray:
         """Responsibilities of ``init_params``: k-Means labels (one-hot), k-means++ seeds
@@ -605,18 +611,21 @@ class GaussianMixtureModel(LatentClassModel):
                 data, self.initial_responsibilities(data, check_rng(rng)))
 
 
+# -- EM for MAP -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class GMMPrior:
-    """A prior p(θ) for MAP-EM (EM for MAP, slides: "M步加一项 ln P(θ)"); means stay flat.
+    """The prior p(θ) of MAP-EM (slides: "M步加一项 ln P(θ)"), chapters 06 and 09.
 
-    * weights: Dirichlet(π | α, …, α), ``weight_concentration`` α ≥ 1 (α = 1: flat);
-    * full / tied: Σ ~ inverse-Wishart(Ψ = ψ·I, ν), ``covariance_scale`` ψ > 0,
-      ``degrees_of_freedom`` ν > D − 1 (default D + 2);
-    * diag: every σ²_kd ~ inverse-gamma(ν/2, ψ/2) (the 1-D inverse-Wishart);
-    * spherical: σ²_k ~ inverse-gamma(νD/2, ψD/2).
+        π ~ Dirichlet(α, …, α)                         α = ``weight_concentration`` ≥ 1
+        full/tied: Σ_k ~ inverse-Wishart(ν, Ψ = ψ I)    ψ = ``covariance_scale`` > 0,
+                   p(Σ) ∝ |Σ|^{−(ν+D+1)/2} exp(−½ tr(Ψ Σ⁻¹))   ν = ``degrees_of_freedom`` > D − 1
+        diag:      σ²_kd ~ inverse-gamma(ν/2, ψ/2)      (the 1-D inverse-Wishart)
+        spherical: σ²_k ~ inverse-gamma(νD/2, ψD/2)
+        μ_k:       flat (no prior; the mean update stays Σ q x / N_k)
 
-    The prior adds pseudo-observations: a component with no points keeps Σ ≈ ψ/(ν+D+1)·I
-    instead of collapsing, and π_k ≥ (α−1)/(N+K(α−1)).
+    ν defaults to D + 2. The prior is not a Normal–inverse-Wishart: the means stay free.
+    It adds pseudo-observations: a component on one point keeps Σ ⪰ ψ/(N_k+ν+D+1)·I, and
+    π_k ≥ (α−1)/(N+K(α−1)).
     """
 
     weight_concentration: float = 1.0
@@ -630,32 +639,29 @@ class GMMPrior:
             check_real(self.degrees_of_freedom, "degrees_of_freedom", low=0.0, low_open=True)
 
     def nu(self, d: int) -> float:
+        """ν for D features (default D + 2); must exceed D − 1."""
         nu = float(d + 2) if self.degrees_of_freedom is None else float(self.degrees_of_freedom)
         if nu <= d - 1:
             raise ValueError(f"degrees_of_freedom must be > D − 1 = {d - 1}, got {nu}")
         return nu
 
 
-def _log_multigamma(x: float, d: int) -> float:
-    return d * (d - 1) / 4 * math.log(math.pi) + sum(math.lgamma(x + (1 - j) / 2)
-                                                     for j in range(1, d + 1))
-
-
 class MAPGaussianMixtureModel(GaussianMixtureModel):
-    """EM for MAP (chapter ``06_gmm``): the objective is ln p(X|θ) + ln p(θ), θ ~ :class:`GMMPrior`.
+    """EM for MAP (chapters ``06_gmm`` and ``09_em_variants``): maximise ln p(X|θ) + ln p(θ),
+    θ ~ :class:`GMMPrior`.
 
-    The E step is unchanged; the M step maximises E_q[ln p(X,Z|θ)] + ln p(θ):
+    The E step is unchanged; the M step is the posterior mode, maximising
+    E_q[ln p(X,Z|θ)] + ln p(θ) (S_k the γ-weighted covariance, N_k S_k the scatter):
 
-        π_k = (N_k + α − 1) / (N + K(α − 1))
+        π_k = (N_k + α − 1) / (N + K(α − 1)),   μ_k = Σ_n q_nk x_n / N_k
         full:       Σ_k = (N_k S_k + ψI) / (N_k + ν + D + 1)
         tied:       Σ = (Σ_k N_k S_k + ψI) / (N + ν + D + 1)
         diag:       σ²_kd = (N_k s_kd + ψ) / (N_k + ν + 2)
         spherical:  σ²_k = (N_k D s̄_k + ψD) / (N_k D + νD + 2)
 
-    (S_k the γ-weighted covariance, s̄_k the mean of its diagonal), plus ``reg_covar``·I
-    (default 0 here: the prior already keeps Σ positive definite). ``log_likelihood``,
-    ``lower_bound`` and the trace report the MAP objective: ln p(X|θ) + ln p(θ) and
-    L(q, θ) + ln p(θ); KL is unchanged.
+    plus ``reg_covar``·I (default 0: the prior already keeps Σ positive definite).
+    ``log_likelihood``, ``lower_bound`` and the trace report ln p(X|θ) + ln p(θ) and
+    L(q, θ) + ln p(θ); KL is unchanged, so ln p(X|θ) + ln p(θ) = [L + ln p(θ)] + KL.
     """
 
     objective_name = "ln p(X|θ) + ln p(θ)"
@@ -671,35 +677,36 @@ class MAPGaussianMixtureModel(GaussianMixtureModel):
         self.prior = GMMPrior() if prior is None else prior
 
     def log_prior(self, params: GMMParams) -> float:
-        """ln p(θ) = ln Dir(π | α) + Σ ln p(Σ_k) (inverse-Wishart / inverse-gamma)."""
-        k, d = params.n_components, params.n_features
-        a, psi, nu = self.prior.weight_concentration, self.prior.covariance_scale, self.prior.nu(d)
-        with np.errstate(divide="ignore"):
-            log_w = np.log(params.weights)
-        lp = math.lgamma(k * a) - k * math.lgamma(a) + (
-            float((a - 1) * log_w.sum()) if a != 1 else 0.0)
+        """ln p(θ) = ln Dir(π | α) + Σ_k ln IW(Σ_k | ν, ψI) (inverse-gamma for diag/spherical),
+        ln IW(Σ|ν,Ψ) = (ν/2) ln|Ψ| − (νD/2) ln 2 − ln Γ_D(ν/2) − ((ν+D+1)/2) ln|Σ| − ½ tr(ΨΣ⁻¹)."""
+        d = params.n_features
+        psi, nu = self.prior.covariance_scale, self.prior.nu(d)
+        lp = log_dirichlet(params.weights, self.prior.weight_concentration)
         u = params.precisions_cholesky
         if self.covariance_type in ("full", "tied"):
             stack = u[None] if self.covariance_type == "tied" else u
             log_det = -2 * np.log(np.diagonal(stack, axis1=1, axis2=2)).sum(1)  # ln|Σ|
-            trace_inv = (stack**2).sum((1, 2))  # tr(Σ⁻¹) = ‖U‖²
-            const = nu * d / 2 * math.log(psi) - nu * d / 2 * math.log(2) - _log_multigamma(
-                nu / 2, d)
+            trace_inv = (stack**2).sum((1, 2))  # tr(Σ⁻¹) = ‖U‖²_F
+            const = nu * d / 2 * math.log(psi / 2) - multigammaln(nu / 2, d)
             lp += float(np.sum(const - (nu + d + 1) / 2 * log_det - psi / 2 * trace_inv))
         else:
             shape, scale = (nu / 2, psi / 2) if self.covariance_type == "diag" else (
                 nu * d / 2, psi * d / 2)
             var = np.asarray(params.covariances)
-            lp += float(np.sum(shape * math.log(scale) - math.lgamma(shape)
+            lp += float(np.sum(shape * math.log(scale) - gammaln(shape)
                                - (shape + 1) * np.log(var) - scale / var))
         return lp
 
-    def evaluate(self, X: Any, params: GMMParams, posterior: np.ndarray | None = None
-                 ) -> Evaluation:
-        """As the MLE model's, with ln p(θ) added to ln p(X|θ) and to L(q, θ)."""
+    def data_log_likelihood(self, X: Any, params: GMMParams) -> float:
+        """ln p(X|θ) alone, without the prior."""
+        return super().evaluate(X, params).log_likelihood
+
+    def evaluate(self, X: Any, params: GMMParams, posterior: Any = None) -> Evaluation:
+        """As the MLE model's, with ln p(θ) added to ln p(X|θ) and to both bounds."""
         ev = super().evaluate(X, params, posterior)
         lp = self.log_prior(params)
-        return Evaluation(ev.log_likelihood + lp, ev.posterior, ev.lower_bound + lp, ev.kl)
+        return Evaluation(ev.log_likelihood + lp, ev.posterior, ev.lower_bound + lp, ev.kl,
+                          ev.posterior_lower_bound + lp, ev.posterior_kl)
 
     def _covariance_update(self, raw_cov: np.ndarray, nk: np.ndarray, d: int) -> np.ndarray:
         psi, nu = self.prior.covariance_scale, self.prior.nu(d)
@@ -716,17 +723,7 @@ class MAPGaussianMixtureModel(GaussianMixtureModel):
         return super()._covariance_update(cov, nk, d)
 
     def _weight_update(self, nk: np.ndarray) -> np.ndarray:
-        a = self.prior.weight_concentration
-        w = nk + (a - 1)
-        return w / w.sum()
-
-
-def _q_dot(q: np.ndarray, lj: np.ndarray, masked: bool) -> float:
-    """Σ q·lj with 0·(−∞) = 0 (only needed when a weight is exactly 0)."""
-    if masked:
-        return float(np.sum(np.where(q > 0, q * np.where(np.isfinite(lj), lj, 0.0), 0.0))
-                     + (-np.inf if np.any((q > 0) & np.isinf(lj)) else 0.0))
-    return float(np.vdot(q, lj))
+        return map_weights(nk, self.prior.weight_concentration)
 
 
 def _kmeans_labels(data: GMMData, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -735,8 +732,6 @@ def _kmeans_labels(data: GMMData, k: int, rng: np.random.Generator) -> np.ndarra
 
 
 # -- the estimator ----------------------------------------------------------------------------
-
-
 def _check_init_arrays(weights_init: Any, means_init: Any, precisions_init: Any, k: int, d: int,
                        covariance_type: str) -> tuple:
     w = m = p = None
@@ -783,14 +778,15 @@ def _covariances_from_precisions(p: np.ndarray, covariance_type: str) -> np.ndar
     return cov[0] if covariance_type == "tied" else cov
 
 
-class GaussianMixture:
+class GaussianMixture(EMEstimator):
     """Gaussian mixture estimator with scikit-learn's parameters and fitted names.
 
     ``GaussianMixture(n_components=3, covariance_type="full").fit(X)`` then ``weights_``,
     ``means_``, ``covariances_``, ``precisions_``, ``precisions_cholesky_``, ``converged_``,
     ``n_iter_``, ``lower_bound_``, ``trace_`` (the :class:`~emlib.em.Trace`: ln p, L, KL per
-    half-step), and ``score``, ``score_samples``, ``predict``, ``predict_proba``, ``sample``,
-    ``bic``, ``aic``. Chapter ``06_gmm``.
+    half-step), ``n_parameters_`` (free parameters, for BIC/AIC), and ``score``,
+    ``score_samples``, ``predict``, ``predict_proba``, ``sample``, ``bic``, ``aic``.
+    Chapter ``06_gmm``. Hyper-parameters are checked by ``fit``, as in scikit-learn.
 
     Meanings as in scikit-learn: ``tol`` is the threshold on the gain in mean ln p per sample
     of one iteration; ``reg_covar`` is added to every covariance's diagonal; ``weights_init``,
@@ -808,23 +804,21 @@ class GaussianMixture:
                  init_params: str = "kmeans", weights_init: Any = None, means_init: Any = None,
                  precisions_init: Any = None, random_state: np.random.Generator | int | None = None,
                  chunk_size: int = 4096, prior: GMMPrior | None = None) -> None:
-        self.n_components = check_int(n_components, "n_components", low=1)
-        self.covariance_type = _check_covariance_type(covariance_type)
-        self.tol = check_real(tol, "tol", low=0.0)
-        self.reg_covar = check_real(reg_covar, "reg_covar", low=0.0)
-        self.max_iter = check_int(max_iter, "max_iter", low=0)
-        if init_params not in INIT_METHODS:
-            raise ValueError(f"init_params must be one of {INIT_METHODS}, got {init_params!r}")
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
         self.init_params = init_params
         self.weights_init, self.means_init = weights_init, means_init
         self.precisions_init = precisions_init
         self.random_state = random_state
-        self.chunk_size = check_int(chunk_size, "chunk_size", low=1)
-        if prior is not None and not isinstance(prior, GMMPrior):
-            raise TypeError(f"prior must be a GMMPrior or None, got {type(prior).__name__}")
+        self.chunk_size = chunk_size
         self.prior = prior
 
-    def _model(self) -> GaussianMixtureModel:
+    def _make_model(self) -> GaussianMixtureModel:
+        if self.prior is not None and not isinstance(self.prior, GMMPrior):
+            raise TypeError(f"prior must be a GMMPrior or None, got {type(self.prior).__name__}")
         if self.prior is not None:
             return MAPGaussianMixtureModel(self.n_components, self.covariance_type,
                                            prior=self.prior, reg_covar=self.reg_covar,
@@ -836,75 +830,67 @@ class GaussianMixture:
 
     def initial_params(self, X: Any) -> GMMParams:
         """θ⁽⁰⁾ as ``fit`` would start: from ``init_params``, overridden by the ``*_init``."""
-        model = self._model()
-        return self._initial(model, model.validate_data(X))
+        self._check_loop_hyperparameters()
+        model = self._make_model()
+        return self._initial_params(model, model.validate_data(X),
+                                    check_rng(self.random_state, "random_state"))
 
-    def _initial(self, model: GaussianMixtureModel, data: GMMData) -> GMMParams:
-        k, d = self.n_components, data.n_features
+    def _initial_params(self, model: GaussianMixtureModel, data: GMMData,
+                        rng: np.random.Generator) -> GMMParams:
+        model._check_enough_rows(data)
+        k, d, ctype = model.n_components, data.n_features, model.covariance_type
         w, m, p = _check_init_arrays(self.weights_init, self.means_init, self.precisions_init,
-                                     k, d, self.covariance_type)
+                                     k, d, ctype)
         if w is not None and m is not None and p is not None:
-            return GMMParams(w / w.sum(), m, _covariances_from_precisions(p, self.covariance_type),
-                             self.covariance_type)
-        base = model.init_params(data, check_rng(self.random_state))
+            return GMMParams(w / w.sum(), m, _covariances_from_precisions(p, ctype), ctype)
+        base = model.init_params(data, rng)
         return GMMParams(
             base.weights if w is None else w / w.sum(),
             base.means if m is None else m,
-            base.covariances if p is None else _covariances_from_precisions(
-                p, self.covariance_type),
-            self.covariance_type)
+            base.covariances if p is None else _covariances_from_precisions(p, ctype),
+            ctype)
+
+    def _run_tol(self, X: GMMData) -> float | None:
+        # tol = 0 (scikit-learn's way) or None: never stop early, exactly max_iter iterations
+        return None if self.tol is None or self.tol == 0 else self.tol * len(X)
 
     def fit(self, X: Any, y: Any = None) -> GaussianMixture:
         """Run EM from θ⁽⁰⁾ until the mean ln p gains less than ``tol`` or ``max_iter``."""
-        model = self._model()
-        data = model.validate_data(X)
-        model._check_enough_rows(data)
-        params0 = self._initial(model, data)
-        try:
-            # tol = 0 never stops early (as scikit-learn): exactly max_iter iterations
-            tol = None if self.tol == 0 else self.tol * len(data)
-            trace = run(model, data, params0, max_iter=self.max_iter, tol=tol)
-        finally:
-            model.clear_cache()
-        self._set_fitted(trace, len(data), data.n_features)
-        if not trace.converged and self.max_iter > 0:
+        super().fit(X, y)
+        if not self.converged_ and self.max_iter > 0 and self.tol is not None:
             warnings.warn(ConvergenceWarning(
                 f"EM did not converge in max_iter={self.max_iter} iterations (tol={self.tol:g}); "
                 "raise max_iter or tol, or check the data."), stacklevel=2)
         return self
 
-    def _set_fitted(self, trace: Trace, n: int, d: int) -> None:
+    def _set_fitted(self, model: GaussianMixtureModel, X: GMMData, trace: Trace) -> None:
         params: GMMParams = trace.params
-        self.params_ = params
         self.weights_ = np.array(params.weights)
         self.means_ = np.array(params.means)
         self.covariances_ = np.array(params.covariances)
         self.precisions_cholesky_ = np.array(params.precisions_cholesky)
         self.precisions_ = params.precisions()
-        self.converged_ = bool(trace.converged)
-        self.n_iter_ = trace.n_iter
-        last = trace.records[-1]
-        bound = last.lower_bound if last.lower_bound is not None else last.log_likelihood
-        self.lower_bound_ = float(bound) / n
-        self.trace_ = trace
-        self.n_features_in_ = d
+        self.lower_bound_ = self.lower_bound_ / len(X)  # per sample, as scikit-learn
+        self.n_features_in_ = d = X.n_features
+        k = model.n_components
+        cov = {"full": k * d * (d + 1) / 2, "diag": k * d, "tied": d * (d + 1) / 2,
+               "spherical": k}[model.covariance_type]
+        self.n_parameters_ = int(cov + k * d + k - 1)
 
-    def _fitted(self) -> GaussianMixtureModel:
-        if not hasattr(self, "params_"):
-            raise RuntimeError("this GaussianMixture is not fitted yet: call fit(X) first")
-        return self._model()
-
-    def _data(self, model: GaussianMixtureModel, X: Any) -> GMMData:
+    def _data(self, X: Any) -> GMMData:
+        """Rows to score: finite, with the fitted number of columns (no spread limit: a far
+        row scores −∞, as in scikit-learn)."""
+        self._check_fitted()
         array = as_float_array(X, "X", ndim=(1, 2))
         array = array[:, None] if array.ndim == 1 else array
         if array.shape[1] != self.n_features_in_ or array.shape[0] < 1:
             raise ValueError(f"X must have shape (n, {self.n_features_in_}), got {array.shape}")
-        return GMMData(array, array.mean(axis=0))
+        return GMMData(array)
 
     def score_samples(self, X: Any) -> np.ndarray:
-        """ln p(x_n | θ) for each row."""
-        model = self._fitted()
-        return model.score_samples(self._data(model, X), self.params_)
+        """ln p(x_n | θ) for each row (each depends on its own row and θ only)."""
+        data = self._data(X)
+        return self.model_.score_samples(data, self.params_)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Mean ln p(x_n | θ) per sample."""
@@ -912,9 +898,9 @@ class GaussianMixture:
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The responsibilities γ_nk = p(z_n = k | x_n, θ)."""
-        model = self._fitted()
-        evaluation, _ = model._pass(self._data(model, X), self.params_, want_stats=False)
-        return evaluation.posterior
+        data = self._data(X)
+        return engine.one_pass(data.X, self.params_, self.model_.chunk_size,
+                               want_stats=False).resp
 
     def predict(self, X: Any) -> np.ndarray:
         """The most responsible component argmax_k γ_nk of each row."""
@@ -929,11 +915,11 @@ class GaussianMixture:
         """Draw from the fitted mixture: z ~ Cat(π), x | z=k ~ N(μ_k, Σ_k). Returns (X, z)
         with the rows grouped by component (as scikit-learn). ``rng`` defaults to
         ``random_state``."""
-        self._fitted()
+        self._check_fitted()
         n = check_int(n_samples, "n_samples", low=1)
         rng = check_rng(self.random_state if rng is None else rng)
         counts = rng.multinomial(n, self.weights_)
-        labels = np.repeat(np.arange(self.n_components), counts)
+        labels = np.repeat(np.arange(len(self.weights_)), counts)
         chol = np.linalg.cholesky(self.params_.full_covariances())
         z = rng.standard_normal((n, self.n_features_in_))
         out = np.empty_like(z)
@@ -943,18 +929,12 @@ class GaussianMixture:
             start += c
         return out, labels
 
-    def _n_parameters(self) -> int:
-        k, d = self.n_components, self.n_features_in_
-        cov = {"full": k * d * (d + 1) / 2, "diag": k * d, "tied": d * (d + 1) / 2,
-               "spherical": k}[self.covariance_type]
-        return int(cov + k * d + k - 1)
-
     def bic(self, X: Any) -> float:
         """BIC = −2 ln p(X|θ) + (#parameters) ln N (lower is better)."""
-        n = as_float_array(X, "X", ndim=(1, 2)).shape[0]
-        return -2 * self.score(X) * n + self._n_parameters() * math.log(n)
+        n = len(self._data(X))
+        return -2 * self.score(X) * n + self.n_parameters_ * math.log(n)
 
     def aic(self, X: Any) -> float:
         """AIC = −2 ln p(X|θ) + 2 (#parameters) (lower is better)."""
-        n = as_float_array(X, "X", ndim=(1, 2)).shape[0]
-        return -2 * self.score(X) * n + 2 * self._n_parameters()
+        n = len(self._data(X))
+        return -2 * self.score(X) * n + 2 * self.n_parameters_

@@ -10,9 +10,9 @@ M step raises the bound (θ ← argmax_θ L(q, θ)); hence ln p(X|θ) never decr
 
 This module holds what the chapter needs beyond :mod:`emlib.em`:
 
-* :class:`GaussianMixture1D` — a small 1-D Gaussian mixture (means, variances and weights,
-  each learnable or fixed), and :class:`OneMeanMixture`, the same with a single free mean:
-  the one-parameter model on which the "EM effect" picture (EM算法的效果示意图) is drawn.
+* :class:`OneMeanMixture` — the 1-D Gaussian mixture of :mod:`emlib.mixtures` with a single
+  free mean: the one-parameter model on which the "EM effect" picture (EM算法的效果示意图)
+  is drawn.
 * :class:`ScalarParameter`, :func:`likelihood_curve`, :func:`bound_curve` — ln p(X|θ) and
   L(q, θ) along one coordinate of θ.
 * :class:`VectorMap`, :func:`em_map`, :func:`em_jacobian`, :func:`information_matrices`,
@@ -29,12 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_distribution, check_instance, check_int, check_real
-from .em import EMModel, LatentClassModel
+from ._validation import as_float_array, check_instance, check_int, check_real
+from .em import EMModel
+from .mixtures import GaussianMixture1D, Mixture1DParams
 
 __all__ = [
-    "GaussianMixture1D",
-    "Mixture1DParams",
     "OneMeanMixture",
     "ScalarParameter",
     "VectorMap",
@@ -48,182 +47,11 @@ __all__ = [
     "numerical_hessian",
 ]
 
-_LOG_2PI = float(np.log(2 * np.pi))
 
 
 # ----------------------------------------------------------------------------------------
-# A small 1-D Gaussian mixture
+# The one-mean mixture of the EM-effect picture (the 1-D mixture lives in emlib.mixtures)
 # ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Mixture1DParams:
-    """θ of a 1-D Gaussian mixture: weights π_k, means μ_k, variances σ_k²."""
-
-    weights: np.ndarray
-    means: np.ndarray
-    variances: np.ndarray
-
-    def __post_init__(self) -> None:
-        weights = check_distribution(self.weights, "weights")
-        means = as_float_array(self.means, "means", ndim=1)
-        variances = as_float_array(self.variances, "variances", ndim=1)
-        if not weights.ndim == 1 or not weights.shape == means.shape == variances.shape:
-            raise ValueError(f"weights, means and variances must be vectors of one length, got "
-                             f"{weights.shape}, {means.shape}, {variances.shape}")
-        if np.any(variances <= 0):
-            raise ValueError("variances must be positive")
-        for name, value in (("weights", weights), ("means", means), ("variances", variances)):
-            object.__setattr__(self, name, value)
-
-    @classmethod
-    def _trusted(cls, weights: np.ndarray, means: np.ndarray,
-                 variances: np.ndarray) -> Mixture1DParams:
-        """Build without checks, from arrays already validated (hot loops: curves, grids)."""
-        params = object.__new__(cls)
-        for name, value in (("weights", weights), ("means", means), ("variances", variances)):
-            object.__setattr__(params, name, value)
-        return params
-
-    def replace(self, **changes: Any) -> Mixture1DParams:
-        """A copy with some fields changed."""
-        fields = {"weights": self.weights, "means": self.means, "variances": self.variances}
-        fields.update(changes)
-        return Mixture1DParams(**fields)
-
-
-class GaussianMixture1D(LatentClassModel):
-    """K Gaussians on the line (chapter ``07_em_theory``; the full GMM is chapter 06).
-
-        ln p(x_n, z_n = k | θ) = ln π_k − ½ ln(2π σ_k²) − (x_n − μ_k)² / (2σ_k²)
-
-    E step: q_nk ∝ π_k N(x_n | μ_k, σ_k²). M step, with N_k = Σ_n q_nk:
-
-        π_k = N_k / n,   μ_k = Σ_n q_nk x_n / N_k,   σ_k² = max(Σ_n q_nk (x_n − μ_k)² / N_k, v_min)
-
-    The floor v_min keeps the M step a maximiser (Q is unimodal in σ_k², so the constrained
-    maximum sits at the floor) and stops a component collapsing onto one point. A component
-    with N_k = 0 gets the pooled mean and variance. ``learn_weights=False`` /
-    ``learn_variances=False`` keep ``weights`` / ``variances`` fixed at the given values.
-    """
-
-    def __init__(self, n_components: int, *, learn_weights: bool = True,
-                 learn_variances: bool = True, weights: Any | None = None,
-                 variances: Any | None = None, min_variance: float = 1e-6) -> None:
-        self.n_components = check_int(n_components, "n_components", low=1)
-        for name, flag in (("learn_weights", learn_weights), ("learn_variances", learn_variances)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{name} must be True or False")
-        self.learn_weights, self.learn_variances = learn_weights, learn_variances
-        k = self.n_components
-        self.weights = (np.full(k, 1 / k) if weights is None
-                        else check_distribution(weights, "weights"))
-        self.variances = (None if variances is None
-                          else as_float_array(variances, "variances", ndim=1))
-        if self.weights.shape != (k,):
-            raise ValueError(f"weights must have {k} entries")
-        if self.variances is not None and (self.variances.shape != (k,)
-                                           or np.any(self.variances <= 0)):
-            raise ValueError(f"variances must be {k} positive numbers")
-        if not learn_variances and self.variances is None:
-            raise ValueError("variances must be given when learn_variances=False")
-        self.min_variance = check_real(min_variance, "min_variance", low=0.0, low_open=True)
-
-    def validate_data(self, X: Any) -> np.ndarray:
-        """The data as a 1-D float array with at least one point."""
-        X = as_float_array(X, "X", ndim=(1, 2))
-        if X.ndim == 2:
-            if X.shape[1] != 1:
-                raise ValueError(f"X must be 1-D (or one column), got shape {X.shape}")
-            X = X[:, 0]
-        if X.size == 0:
-            raise ValueError("X must hold at least one point")
-        return X
-
-    def init_params(self, X: np.ndarray, rng: np.random.Generator) -> Mixture1DParams:
-        """θ⁽⁰⁾: means drawn from the data, variances var(X) (or the fixed ones)."""
-        means = rng.choice(X, self.n_components, replace=len(X) < self.n_components)
-        variances = (np.full(self.n_components, max(float(X.var()), self.min_variance))
-                     if self.variances is None or self.learn_variances else self.variances)
-        return Mixture1DParams(self.weights, means.astype(float), variances)
-
-    def log_joint(self, X: np.ndarray, params: Mixture1DParams) -> np.ndarray:
-        """ln π_k − ½ ln(2π σ_k²) − (x_n − μ_k)² / (2σ_k²), an (n, K) table."""
-        with np.errstate(divide="ignore"):
-            log_w = np.log(params.weights)
-        v = params.variances
-        return (log_w - 0.5 * (_LOG_2PI + np.log(v))
-                - (X[:, None] - params.means) ** 2 / (2 * v))
-
-    def _m_fields(self, X: np.ndarray, posterior: np.ndarray) -> dict[str, np.ndarray]:
-        nk = posterior.sum(axis=0)
-        safe = np.where(nk > 0, nk, 1.0)
-        means = np.where(nk > 0, posterior.T @ X / safe, X.mean())
-        if self.learn_variances:
-            spread = (posterior * (X[:, None] - means) ** 2).sum(axis=0) / safe
-            variances = np.maximum(np.where(nk > 0, spread, X.var()), self.min_variance)
-        else:
-            variances = self.variances
-        weights = nk / nk.sum() if self.learn_weights else self.weights
-        return {"weights": weights, "means": means, "variances": variances}
-
-    def m_step(self, X: np.ndarray, posterior: np.ndarray) -> Mixture1DParams:
-        """π_k = N_k/n, μ_k = Σ q_nk x_n / N_k, σ_k² = max(Σ q_nk (x_n−μ_k)² / N_k, v_min)."""
-        return Mixture1DParams(**self._m_fields(X, posterior))
-
-    # -- θ as a vector and the gradient of the bound (generalized EM, chapter 09) ---------
-    @property
-    def vector_map(self) -> VectorMap:
-        """θ ↔ (a, μ, ln σ²) with π = softmax(a): unconstrained coordinates for gradients."""
-        k = self.n_components
-
-        def to_vector(params: Mixture1DParams) -> np.ndarray:
-            return np.concatenate([np.log(np.maximum(params.weights, 1e-300)), params.means,
-                                   np.log(params.variances)])
-
-        def from_vector(vector: np.ndarray) -> Mixture1DParams:
-            a, means, log_v = vector[:k], vector[k:2 * k], vector[2 * k:]
-            weights = np.exp(a - a.max())
-            weights = weights / weights.sum() if self.learn_weights else self.weights
-            variances = np.exp(log_v) if self.learn_variances else self.variances
-            return Mixture1DParams(weights, np.asarray(means, float), variances)
-
-        return VectorMap(to_vector, from_vector)
-
-    def bound_gradient(self, X: np.ndarray, posterior: np.ndarray,
-                       params: Mixture1DParams) -> np.ndarray:
-        """∇ of L(q, θ) (= ∇Q) in the coordinates of :attr:`vector_map`:
-
-            ∂/∂a_k = N_k − n π_k,   ∂/∂μ_k = Σ_n q_nk (x_n − μ_k) / σ_k²,
-            ∂/∂ln σ_k² = −N_k/2 + Σ_n q_nk (x_n − μ_k)² / (2σ_k²)
-
-        (zero for the coordinates the model keeps fixed).
-        """
-        nk = posterior.sum(axis=0)
-        diff = X[:, None] - params.means
-        v = params.variances
-        grad_a = nk - nk.sum() * params.weights if self.learn_weights else np.zeros_like(nk)
-        grad_mu = (posterior * diff).sum(axis=0) / v
-        grad_lv = (-nk / 2 + (posterior * diff ** 2).sum(axis=0) / (2 * v)
-                   if self.learn_variances else np.zeros_like(nk))
-        return np.concatenate([grad_a, grad_mu, grad_lv])
-
-    # -- sufficient statistics (online EM, chapter 09) -----------------------------------
-    def expected_statistics(self, X: np.ndarray, posterior: np.ndarray) -> np.ndarray:
-        """Per-sample averages s = (1/n) Σ_n q_nk (1, x_n, x_n²): a (3, K) array."""
-        X = np.asarray(X, float)
-        return np.stack([posterior.mean(0), posterior.T @ X / len(X),
-                         posterior.T @ X ** 2 / len(X)])
-
-    def params_from_statistics(self, stats: np.ndarray) -> Mixture1DParams:
-        """θ(s): π_k = s0_k, μ_k = s1_k/s0_k, σ_k² = s2_k/s0_k − μ_k² (the M step on s)."""
-        s0, s1, s2 = np.asarray(stats, float)
-        safe = np.maximum(s0, 1e-300)
-        means = s1 / safe
-        variances = (np.maximum(s2 / safe - means ** 2, self.min_variance)
-                     if self.learn_variances else self.variances)
-        weights = s0 / s0.sum() if self.learn_weights else self.weights
-        return Mixture1DParams(weights, means, variances)
-
-
 class OneMeanMixture(GaussianMixture1D):
     """A 1-D mixture whose only free parameter is the mean of component ``free``.
 

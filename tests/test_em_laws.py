@@ -14,17 +14,16 @@ from hypothesis import strategies as st
 
 from emlib.ball import ThreePegModel
 from emlib.em import run
-from emlib.gmm import GaussianMixtureModel
+from emlib.gmm import GaussianMixtureModel, GMMPrior, MAPGaussianMixtureModel
 from emlib.kmeans import KMeansModel
-from emlib.mixtures import BinomialMixture
+from emlib.mixtures import BinomialMixture, GaussianMixture1D
 from emlib.plsa import PLSAModel
-from emlib.theory import GaussianMixture1D, OneMeanMixture
+from emlib.theory import OneMeanMixture
 from emlib.variants import (
     FeaturizedMixture,
     GEMPosterior,
     GeneralizedEM,
     MAPBinomialMixture,
-    MAPGaussianMixture,
     MAPGaussianMixture1D,
     word_features,
 )
@@ -82,8 +81,9 @@ MODELS = {
     "kmeans (hard EM, −J)": (lambda: KMeansModel(3), plane_data),
     "gmm-full": (lambda: GaussianMixtureModel(2, "full", init_params="random"), plane_data),
     "gmm-diag": (lambda: GaussianMixtureModel(3, "diag", init_params="random"), plane_data),
-    "gmm-MAP": (lambda: MAPGaussianMixture(2, alpha=2.0, psi=0.2, init_params="random"),
-                plane_data),
+    "gmm-MAP": (lambda: MAPGaussianMixtureModel(
+        2, prior=GMMPrior(weight_concentration=2.0, covariance_scale=0.2),
+        init_params="random"), plane_data),
 }
 
 

@@ -13,8 +13,9 @@ from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
+from emlib._validation import NotFittedError
 from emlib.datasets import load_old_faithful, make_gaussian_blobs
-from emlib.em import Stepper, run
+from emlib.em import Statistics, Stepper, SufficientStatisticsModel, run
 from emlib.gmm import (
     COVARIANCE_TYPES,
     ComponentCollapseWarning,
@@ -23,7 +24,10 @@ from emlib.gmm import (
     GaussianMixtureModel,
     GMMParams,
     GMMPrior,
+    GMMStatistics,
     MAPGaussianMixtureModel,
+    textbook_e_step,
+    textbook_m_step,
 )
 from emlib.views.gmm import draw_gmm, gmm_stepper
 
@@ -327,20 +331,29 @@ def test_bad_input_is_a_clear_error(kwargs, X, match):
         GaussianMixture(**kwargs).fit(X)
 
 
-def test_bad_constructor_arguments_name_the_argument():
-    with pytest.raises(ValueError, match="covariance_type"):
-        GaussianMixture(2, covariance_type="banana")
-    with pytest.raises(ValueError, match="init_params"):
-        GaussianMixture(2, init_params="nope")
-    with pytest.raises(ValueError, match="reg_covar"):
-        GaussianMixture(2, reg_covar=-1.0)
-    with pytest.raises(TypeError, match="n_components"):
-        GaussianMixture(2.5)
-    with pytest.raises(RuntimeError, match="not fitted"):
-        GaussianMixture(2).predict(faithful())
-    g = GaussianMixture(2, random_state=0).fit(faithful())
+def test_bad_hyper_parameters_are_refused_by_fit_naming_the_argument():
+    X = faithful()
+    for kwargs, error, match in [
+            ({"covariance_type": "banana"}, ValueError, "covariance_type"),
+            ({"init_params": "nope"}, ValueError, "init_params"),
+            ({"reg_covar": -1.0}, ValueError, "reg_covar"),
+            ({"n_components": 2.5}, TypeError, "n_components"),
+            ({"tol": -1.0}, ValueError, "tol"),
+            ({"max_iter": -1}, ValueError, "max_iter"),
+            ({"random_state": -1}, ValueError, "random_state"),
+            ({"chunk_size": 0}, ValueError, "chunk_size"),
+            ({"prior": {"covariance_scale": 1.0}}, TypeError, "prior")]:
+        estimator = GaussianMixture(**{"n_components": 2, **kwargs})  # stored unchecked
+        with pytest.raises(error, match=match):
+            estimator.fit(X)
+    with pytest.raises(NotFittedError):
+        GaussianMixture(2).predict(X)
+    with pytest.raises(NotFittedError):
+        GaussianMixture(2).sample(3)
+    g = GaussianMixture(2, random_state=0).fit(X)
     with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
         g.predict(np.zeros((4, 3)))
+    assert g.n_parameters_ == 2 * 3 + 2 * 2 + 1
 
 
 def test_params_validate_themselves():
@@ -456,7 +469,219 @@ def test_map_prior_keeps_a_one_point_component_away_from_the_singularity():
     log_prior = MAPGaussianMixtureModel(2, prior=prior).log_prior(g.params_)
     assert g.trace_.records[-1].log_likelihood == pytest.approx(g.score(X) * len(X) + log_prior,
                                                                 rel=1e-12)
-    with pytest.raises(TypeError, match="prior"):
-        GaussianMixture(2, prior={"covariance_scale": 1.0})
     with pytest.raises(ValueError, match="weight_concentration"):
         GMMPrior(weight_concentration=0.5)
+
+
+# -- the textbook steps, the engine and the statistics ------------------------------------------
+
+
+def test_fast_engine_gives_the_textbook_numbers():
+    X = blobs(11, n=500, d=3)
+    p = start(X, 3, "full")
+    model = GaussianMixtureModel(3, reg_covar=0.0, chunk_size=97)
+    gamma = textbook_e_step(X, p.weights, p.means, p.covariances)
+    posterior = model.evaluate(X, p).posterior  # a GMMPosterior, with its statistics
+    np.testing.assert_allclose(model.e_step(X, p), gamma, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(posterior), gamma, rtol=0, atol=1e-10)
+    weights, means, covs = textbook_m_step(X, gamma)
+    new = model.m_step(X, posterior)
+    np.testing.assert_allclose(new.weights, weights, rtol=1e-10)
+    np.testing.assert_allclose(new.means, means, rtol=1e-10)
+    np.testing.assert_allclose(new.covariances, covs, rtol=1e-10)
+    # the statistics the E step carried equal the two-pass ones of a plain table
+    fresh = model.expected_statistics(X, gamma)
+    for name in ("nk", "sum_x", "scatter"):
+        np.testing.assert_allclose(getattr(posterior.statistics, name), getattr(fresh, name),
+                                   rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("ctype", TYPES)
+def test_statistics_protocol_and_additivity(ctype):
+    """m_step = params_from_statistics ∘ expected_statistics; statistics of two halves add
+    (the centred scatters by the parallel formula) to those of the whole."""
+    X = blobs(12, n=300, d=3) + 1e6  # far from the origin: the centred sums keep the digits
+    model = GaussianMixtureModel(3, ctype)
+    assert isinstance(model, SufficientStatisticsModel)
+    q = np.random.default_rng(0).dirichlet(np.ones(3), size=len(X))
+    whole = model.expected_statistics(X, q)
+    assert isinstance(whole, GMMStatistics) and isinstance(whole, Statistics)
+    parts = model.expected_statistics(X[:120], q[:120]) + model.expected_statistics(X[120:],
+                                                                                   q[120:])
+    for name in ("nk", "sum_x", "scatter"):
+        np.testing.assert_allclose(getattr(parts, name), getattr(whole, name), rtol=1e-9)
+    half = 0.5 * whole
+    np.testing.assert_allclose(half.scatter, whole.scatter / 2)
+    a, b = model.m_step(X, q), model.params_from_statistics(whole)
+    np.testing.assert_allclose(a.covariances, b.covariances, rtol=1e-12)
+    with pytest.raises(TypeError, match="stats"):
+        model.params_from_statistics(q)
+
+
+def test_one_pass_over_the_data_per_half_step(monkeypatch):
+    """The E step reuses the pass made after the M step; the M step reads the statistics
+    the posterior carries: one pass over the data per iteration, no identity caches."""
+    from emlib import _gmm_engine
+
+    passes = []
+    for name in ("one_pass", "exact_scatter"):
+        original = getattr(_gmm_engine, name)
+        monkeypatch.setattr(_gmm_engine, name,
+                            lambda *a, _f=original, _n=name, **k: passes.append(_n) or _f(*a, **k))
+    X = faithful()
+    p0 = start(X, 3, "full")
+    model = GaussianMixtureModel(3)
+    assert not hasattr(model, "clear_cache") and not hasattr(model, "_eval_cache")
+    passes.clear()
+    trace = run(model, X, p0, max_iter=6, tol=None)
+    assert len(passes) == 1 + trace.n_iter <= len(trace.records)
+    s = Stepper(GaussianMixtureModel(3), X, p0)
+    passes.clear()
+    s.e(); s.m(); s.e()  # noqa: E702
+    assert len(passes) == 1
+    ev = model.evaluate(X, p0)
+    assert ev.posterior_lower_bound == ev.log_likelihood and ev.posterior_kl == 0.0
+
+
+# -- reliability (issue 11) --------------------------------------------------------------------
+
+
+def test_a_rows_score_depends_on_that_row_only():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 2))
+    g = GaussianMixture(2, random_state=0).fit(X)
+    sk = SkGaussianMixture(2, weights_init=g.weights_, means_init=g.means_,
+                           precisions_init=g.precisions_, max_iter=1).fit(X)
+    alone = g.score_samples([[0.3, -0.2]])[0]
+    for far in ([1e12, 0.0], [1e200, 0.0], [1e200, 1e200], [-1e154, 3e153]):
+        both = g.score_samples([[0.3, -0.2], far])
+        assert both[0] == pytest.approx(alone, rel=1e-13)
+        np.testing.assert_allclose(g.predict_proba([[0.3, -0.2], far])[0],
+                                   g.predict_proba([[0.3, -0.2]])[0], atol=1e-13)
+        proba = g.predict_proba([far])
+        assert np.all(np.isfinite(proba)) and proba.sum() == pytest.approx(1.0)
+    assert g.score_samples([[1e200, 0.0]])[0] == -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert sk.score_samples([[1e200, 0.0]])[0] == -np.inf
+    far = np.array([[1e12, 0.0]])  # scipy's two-pass density (scikit-learn loses 3% here)
+    reference = np.logaddexp(*[np.log(g.weights_[k]) + multivariate_normal(
+        g.means_[k], g.covariances_[k]).logpdf(far) for k in range(2)])
+    assert g.score_samples(far)[0] == pytest.approx(reference, rel=1e-12)
+
+
+def test_single_point_starts_far_from_the_origin_fit():
+    """One-pass Σy² − m² went negative for one-point starts at scale 1e6 (20 of 20 seeds)."""
+    failures = 0
+    X = blobs(13, n=300) * 1e6
+    for seed in range(20):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                g = GaussianMixture(3, init_params="random_from_data", random_state=seed,
+                                    max_iter=20).fit(X)
+            assert np.isfinite(g.score(X))
+        except ValueError:
+            failures += 1
+    assert failures == 0
+    model = GaussianMixtureModel(3, reg_covar=1e-6, init_params="random_from_data")
+    resp = model.initial_responsibilities(X, np.random.default_rng(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ComponentCollapseWarning)
+        p = model.params_from_responsibilities(X, resp)  # one point each: Σ_k = reg_covar·I
+    np.testing.assert_allclose(p.covariances, np.broadcast_to(1e-6 * np.eye(2), (3, 2, 2)),
+                               rtol=1e-12)
+
+
+def test_data_that_would_overflow_is_a_clear_error():
+    X = blobs(14, n=50) * 1e300
+    with pytest.raises(ValueError, match="rescale X"):
+        GaussianMixture(2).fit(X)
+    with pytest.raises(ValueError, match="rescale X"):
+        run(GaussianMixtureModel(2), X)
+    with pytest.raises(ValueError, match="rescale X"):  # the data, not resp, is the problem
+        GaussianMixtureModel(2).params_from_responsibilities(X, np.full((len(X), 2), 0.5))
+    with pytest.raises(ValueError, match="posterior must be finite"):
+        GaussianMixtureModel(2).m_step(blobs(14, n=50), np.full((50, 2), np.nan))
+
+
+def _fit_both(X: np.ndarray, p0: GMMParams, shift: float = 0.0, scale: float = 1.0,
+              **kwargs) -> tuple:
+    """emlib and scikit-learn from θ⁽⁰⁾ = p0 moved to the data (x → scale·x + shift)."""
+    kw = dict(weights_init=p0.weights, means_init=p0.means * scale + shift,
+              precisions_init=p0.precisions() / scale**2, max_iter=10, tol=0.0, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return (GaussianMixture(p0.n_components, **kw).fit(X),
+                SkGaussianMixture(p0.n_components, **kw).fit(X))
+
+
+@pytest.mark.parametrize("shift", [1e8, 1e9, 1e10])
+def test_far_shifted_data_keep_their_answer(shift):
+    """Shifting the data shifts the answer: ours to the data's own rounding (ε·shift),
+    about ten times closer than scikit-learn's."""
+    X = blobs(15, n=400)
+    p0 = start(X, 3, "full", seed=3)
+    plain, _ = _fit_both(X, p0)
+    ours, sk = _fit_both(X + shift, p0, shift)
+    eps = np.finfo(float).eps * shift
+    np.testing.assert_allclose(ours.means_ - shift, plain.means_, rtol=0, atol=20 * eps)
+    np.testing.assert_allclose(ours.covariances_, plain.covariances_, rtol=0, atol=2 * eps)
+    np.testing.assert_allclose(ours.means_, sk.means_, rtol=0, atol=200 * eps)
+    np.testing.assert_allclose(ours.covariances_, sk.covariances_, rtol=0, atol=20 * eps)
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-50, 1e50, 1e150])
+def test_scaled_data_keep_their_answer(scale):
+    """Scaling the data scales the answer (reg_covar = 0 on both sides: no absolute floor)."""
+    X = blobs(16, n=300)
+    p0 = start(X, 3, "full", seed=3)
+    plain, _ = _fit_both(X, p0, reg_covar=0.0)
+    ours, sk = _fit_both(X * scale, p0, scale=scale, reg_covar=0.0)
+    np.testing.assert_allclose(ours.weights_, plain.weights_, rtol=1e-9)
+    np.testing.assert_allclose(ours.means_ / scale, plain.means_, rtol=1e-9)
+    np.testing.assert_allclose(ours.covariances_ / scale**2, plain.covariances_, rtol=1e-8)
+    np.testing.assert_allclose(ours.weights_, sk.weights_, rtol=1e-8)
+    np.testing.assert_allclose(ours.means_ / scale, sk.means_ / scale, rtol=1e-8)
+    assert ours.score(X * scale) == pytest.approx(sk.score(X * scale), rel=1e-9)
+
+
+def test_fifty_dimensions_with_sixty_points_match_sklearn():
+    rng = np.random.default_rng(17)
+    X = rng.normal(size=(60, 50)) + np.repeat([[0.0], [4.0]], 30, axis=0)
+    ours, sk = _fit_both(X, start(X, 2, "full", seed=3))
+    np.testing.assert_allclose(ours.weights_, sk.weights_, rtol=1e-8)
+    np.testing.assert_allclose(ours.means_, sk.means_, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(ours.covariances_, sk.covariances_, rtol=1e-6, atol=1e-9)
+    assert ours.score(X) == pytest.approx(sk.score(X), rel=1e-9)
+
+
+def test_online_em_uses_the_same_statistics():
+    """Online EM's s ← (1−η)s + ηŝ works on GMMStatistics; one batch of all rows is one EM
+    iteration."""
+    from emlib.variants import OnlineEM
+
+    X = blobs(19, n=240)
+    p0 = start(X, 3, "full")
+    model = GaussianMixtureModel(3)
+    online = OnlineEM(model, p0)
+    online.partial_fit(X)
+    batch = run(model, X, p0, max_iter=1, tol=None).params
+    np.testing.assert_allclose(online.params.covariances, batch.covariances, rtol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), ctype=st.sampled_from(TYPES), cut=st.integers(1, 59),
+       offset=st.sampled_from([0.0, 1e4, 1e8]))
+def test_statistics_of_two_parts_add_up_to_the_whole(seed, ctype, cut, offset):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 3)) * rng.uniform(0.1, 3, 3) + offset
+    q = rng.dirichlet(np.ones(2), size=60)
+    model = GaussianMixtureModel(2, ctype)
+    whole = model.expected_statistics(X, q)
+    parts = model.expected_statistics(X[:cut], q[:cut]) + model.expected_statistics(X[cut:],
+                                                                                   q[cut:])
+    np.testing.assert_allclose(parts.nk, whole.nk, rtol=1e-12)
+    np.testing.assert_allclose(parts.sum_x, whole.sum_x, rtol=1e-12)
+    np.testing.assert_allclose(parts.scatter, whole.scatter, rtol=1e-7,
+                               atol=1e-9 * np.abs(whole.scatter).max())

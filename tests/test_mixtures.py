@@ -160,3 +160,21 @@ def test_a_coin_driven_towards_one_keeps_a_finite_bound():
     trace = run(model, heads, start, max_iter=12, tol=0.0, keep="all")
     assert_em_laws(trace.records)
     assert trace.params.p[1] > 0.9999 and np.isfinite(trace.records[-1].lower_bound)
+
+
+def test_one_dimensional_mixture_refuses_parameters_with_another_k():
+    from emlib.mixtures import GaussianMixture1D, Mixture1DParams
+
+    wrong = Mixture1DParams([0.2, 0.3, 0.5], [0.0, 1.0, 2.0], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="K=3 components but the model has n_components=2"):
+        run(GaussianMixture1D(2), np.linspace(-1, 1, 20), wrong)
+    with pytest.raises(TypeError, match="params"):
+        GaussianMixture1D(2).log_joint(np.zeros(3), {"weights": [0.5, 0.5]})
+
+
+def test_map_weights_keep_a_tiny_count_positive():
+    from emlib.mixtures import map_weights
+
+    w = map_weights(np.array([5.0, 1e-20, 3.0]), 1.0)
+    assert w[1] > 0 and w.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(map_weights(np.array([2.0, 0.0]), 2.0), [0.75, 0.25])

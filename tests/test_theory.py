@@ -9,10 +9,13 @@ from hypothesis import strategies as st
 from toy_models import LINE_START, line_data
 
 from emlib.em import Stepper, run
-from emlib.mixtures import BinomialMixture, BinomialMixtureParams
-from emlib.theory import (
+from emlib.mixtures import (
+    BinomialMixture,
+    BinomialMixtureParams,
     GaussianMixture1D,
     Mixture1DParams,
+)
+from emlib.theory import (
     OneMeanMixture,
     VectorMap,
     bound_curve,

@@ -12,14 +12,18 @@ from toy_models import LINE_START, line_data
 
 from emlib._validation import NotFittedError
 from emlib.em import Statistics, SufficientStatisticsModel, run
-from emlib.mixtures import BinomialMixture, BinomialMixtureParams
-from emlib.theory import GaussianMixture1D, Mixture1DParams
+from emlib.gmm import GMMPrior, MAPGaussianMixtureModel
+from emlib.mixtures import (
+    BinomialMixture,
+    BinomialMixtureParams,
+    GaussianMixture1D,
+    Mixture1DParams,
+)
 from emlib.variants import (
     FeaturizedMixture,
     GeneralizedEM,
     HardAssignmentEM,
     MAPBinomialMixture,
-    MAPGaussianMixture,
     MAPGaussianMixture1D,
     OnlineEM,
     VariationalGaussianMixture1D,
@@ -120,7 +124,9 @@ def test_map_gmm_prior_is_the_scipy_density_and_cures_collapse():
 
     from emlib.gmm import GaussianMixtureModel, GMMParams
 
-    model = MAPGaussianMixture(2, alpha=2.0, psi=0.3, nu=4.0)
+    model = MAPGaussianMixtureModel(2, prior=GMMPrior(weight_concentration=2.0,
+                                                       covariance_scale=0.3,
+                                                       degrees_of_freedom=4.0))
     params = GMMParams([0.3, 0.7], [[0, 0], [1, 1]],
                        np.array([[[1, 0.2], [0.2, 2]], [[0.5, 0], [0, 0.5]]]))
     expected = dirichlet.logpdf(params.weights, [2, 2]) + sum(
@@ -144,7 +150,8 @@ def test_map_gmm_m_step_is_the_maximum_of_q_plus_prior():
 
     rng = np.random.default_rng(1)
     X = rng.normal(0, 1, (40, 2)) + np.repeat([[0, 0], [3, 3]], 20, axis=0)
-    model = MAPGaussianMixture(2, alpha=3.0, psi=0.5)
+    model = MAPGaussianMixtureModel(2, prior=GMMPrior(weight_concentration=3.0,
+                                                       covariance_scale=0.5))
     start = GMMParams([0.5, 0.5], [[0, 0], [3, 3]], np.array([np.eye(2)] * 2))
     q = model.e_step(X, start)
     best = model.m_step(X, q)
@@ -570,3 +577,38 @@ def test_variational_bayes_names_the_data_problem(X, message):
     """Data that float64 cannot square get an error about X, not "posterior contains NaN"."""
     with pytest.raises(ValueError, match=message):
         VariationalGaussianMixture1D(4, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("which", ["1-D", "coins", "full", "tied", "diag", "spherical"])
+def test_map_with_flat_dirichlet_keeps_a_finite_bound(which):
+    """α = 1 and a tiny N_k: N_k + α − 1 once rounded to 0 while q > 0 (L = −∞, KL = +∞),
+    in the 1-D mixture, the coins and the D-dimensional MAP GMM (every covariance type)."""
+    import warnings
+
+    from emlib.gmm import ComponentCollapseWarning
+
+    if which == "1-D":
+        model, X = MAPGaussianMixture1D(3, alpha=1.0), line_data(3)
+    elif which == "coins":
+        model = MAPBinomialMixture(3, 10, alpha=1.0)
+        X = model.validate_data(np.array([1, 2, 8, 9, 5, 6, 3, 7]))
+    else:
+        model = MAPGaussianMixtureModel(3, which, prior=GMMPrior(weight_concentration=1.0))
+        X = np.random.default_rng(3).normal(size=(200, 2))
+    q = np.random.default_rng(0).dirichlet(np.ones(3), size=len(X))
+    q[:, 2] = 1e-20
+    q /= q.sum(1, keepdims=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ComponentCollapseWarning)  # N_3 ≈ 2e-18: "empty"
+        params = model.m_step(X, q)
+    assert params.weights[2] > 0
+    ev = model.evaluate(X, params, q)
+    assert np.isfinite(ev.lower_bound) and np.isfinite(ev.kl) and ev.kl >= -1e-9
+    assert ev.log_likelihood == pytest.approx(ev.lower_bound + ev.kl, abs=1e-9)
+
+
+def test_one_map_gaussian_mixture_for_chapters_06_and_09():
+    import emlib.variants
+
+    assert not hasattr(emlib.variants, "MAPGaussianMixture")
+    assert GMMPrior().nu(2) == 4.0  # ν = D + 2, the one default

@@ -3,8 +3,9 @@
 All of them keep the picture of chapter 07, ln p(X|θ) = L(q, θ) + KL(q ‖ p(Z|X,θ)), and change
 one of its two moves:
 
-* **EM for MAP** (:class:`MAPGaussianMixture1D`, :class:`MAPBinomialMixture`): the objective
-  is ln p(X|θ) + ln p(θ); the E step is unchanged, the M step maximises Q(θ) + ln p(θ).
+* **EM for MAP** (:class:`MAPGaussianMixture1D`, :class:`MAPBinomialMixture`, and for the
+  D-dimensional mixture :class:`emlib.gmm.MAPGaussianMixtureModel`): the objective is
+  ln p(X|θ) + ln p(θ); the E step is unchanged, the M step maximises Q(θ) + ln p(θ).
 * **Generalized EM** (:class:`GeneralizedEM`): the M step only *improves* the bound — a few
   steps of gradient ascent with backtracking (:func:`gradient_ascent`) from θ_old.
 * **Variational EM** (:class:`HardAssignmentEM`): q is restricted to a family (here one-hot
@@ -34,7 +35,7 @@ from .features import (
     word_features,
 )
 from .generalized import GEMPosterior, GeneralizedEM
-from .map_em import MAPBinomialMixture, MAPGaussianMixture, MAPGaussianMixture1D
+from .map_em import MAPBinomialMixture, MAPGaussianMixture1D
 from .online import OnlineEM
 from .variational import (
     HardAssignmentEM,
@@ -53,7 +54,6 @@ __all__ = [
     "GeneralizedEM",
     "HardAssignmentEM",
     "MAPBinomialMixture",
-    "MAPGaussianMixture",
     "MAPGaussianMixture1D",
     "OnlineEM",
     "VBParams",

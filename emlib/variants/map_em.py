@@ -1,5 +1,9 @@
 """EM for MAP (极大后验概率估计): the objective is ln p(X|θ) + ln p(θ); the E step is
 unchanged and the M step maximises Q(θ) + ln p(θ) (chapter ``09_em_variants``).
+
+The D-dimensional Gaussian mixture has one MAP version, :class:`emlib.gmm.MAPGaussianMixtureModel`
+(chapters 06 and 09); this module holds the small models' MAP versions: the 1-D Gaussian
+mixture (an inverse-gamma prior on each variance) and the coins (a Beta prior on each p_k).
 """
 
 from __future__ import annotations
@@ -8,17 +12,23 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from scipy.special import gammaln
 
 from .._validation import check_real
 from ..em import Evaluation
-from ..gmm import GaussianMixtureModel, GMMParams
-from ..mixtures import BinomialData, BinomialMixture, BinomialMixtureParams
+from ..mixtures import (
+    BinomialData,
+    BinomialMixture,
+    BinomialMixtureParams,
+    GaussianMixture1D,
+    Mixture1DParams,
+    log_dirichlet,
+    map_weights,
+)
 from ..prereq import xlogy
-from ..theory import GaussianMixture1D, Mixture1DParams
 
 __all__ = [
     "MAPBinomialMixture",
-    "MAPGaussianMixture",
     "MAPGaussianMixture1D",
 ]
 
@@ -57,14 +67,6 @@ class _MAPObjective:
                        posterior_lower_bound=at_posterior)
 
 
-def _log_dirichlet(weights: np.ndarray, alpha: float) -> float:
-    """ln Dir(π | α,…,α) = ln Γ(Kα) − K ln Γ(α) + (α − 1) Σ_k ln π_k."""
-    from math import lgamma
-
-    k = len(weights)
-    return float(lgamma(k * alpha) - k * lgamma(alpha) + np.sum(xlogy(alpha - 1, weights)))
-
-
 class MAPGaussianMixture1D(_MAPObjective, GaussianMixture1D):
     """A 1-D Gaussian mixture fitted by MAP-EM (chapter ``09_em_variants``).
 
@@ -90,12 +92,10 @@ class MAPGaussianMixture1D(_MAPObjective, GaussianMixture1D):
 
     def log_prior(self, params: Mixture1DParams) -> float:
         """ln Dir(π|α) + Σ_k ln InvGamma(σ_k² | a, b) (0 for fixed parts)."""
-        from math import lgamma
-
-        total = _log_dirichlet(params.weights, self.alpha) if self.learn_weights else 0.0
+        total = log_dirichlet(params.weights, self.alpha) if self.learn_weights else 0.0
         if self.learn_variances:
             v = params.variances
-            total += float(np.sum(self.a * np.log(self.b) - lgamma(self.a)
+            total += float(np.sum(self.a * np.log(self.b) - gammaln(self.a)
                                   - (self.a + 1) * np.log(v) - self.b / v))
         return total
 
@@ -104,8 +104,7 @@ class MAPGaussianMixture1D(_MAPObjective, GaussianMixture1D):
         fields = self._m_fields(X, posterior)
         nk = posterior.sum(axis=0)
         if self.learn_weights:
-            weights = nk + self.alpha - 1
-            fields["weights"] = weights / weights.sum()
+            fields["weights"] = map_weights(nk, self.alpha)
         if self.learn_variances:
             spread = (posterior * (X[:, None] - fields["means"]) ** 2).sum(axis=0)
             fields["variances"] = (spread + 2 * self.b) / (nk + 2 * self.a + 2)
@@ -121,85 +120,6 @@ class MAPGaussianMixture1D(_MAPObjective, GaussianMixture1D):
         if self.learn_variances:
             grad[2 * k:] += -(self.a + 1) + self.b / params.variances
         return grad
-
-
-def _log_multigamma(a: float, d: int) -> float:
-    """ln Γ_D(a) = D(D−1)/4 · ln π + Σ_{j=1..D} ln Γ(a + (1 − j)/2)."""
-    from math import lgamma, pi
-
-    return d * (d - 1) / 4 * np.log(pi) + sum(lgamma(a + (1 - j) / 2) for j in range(1, d + 1))
-
-
-class MAPGaussianMixture(GaussianMixtureModel):
-    """The D-dimensional GMM of chapter 06 (full covariances) fitted by MAP-EM (chapter 09).
-
-    Prior: π ~ Dirichlet(α,…,α); Σ_k ~ Inverse-Wishart(ν, Ψ) with Ψ = ``psi``·I (ν > D − 1);
-    flat on μ_k. With N_k = Σ_n q_nk and S_k = Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ the M step is
-
-        π_k = (N_k + α − 1) / (n + K(α − 1)),  μ_k = Σ_n q_nk x_n / N_k,
-        Σ_k = (S_k + Ψ) / (N_k + ν + D + 1)
-
-    so every Σ_k ⪰ Ψ / (n + ν + D + 1): no component can collapse onto a point, and no
-    ``reg_covar`` is needed. The objective reported as ``log_likelihood`` is
-    ln p(X|θ) + ln p(θ); L(q, θ) gains the same ln p(θ), KL is unchanged.
-    """
-
-    objective_name = "ln p(X|θ) + ln p(θ)"
-
-    def __init__(self, n_components: int, *, alpha: float = 1.0, psi: float = 0.1,
-                 nu: float | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("reg_covar", 0.0)
-        super().__init__(n_components, "full", **kwargs)
-        self.alpha = check_real(alpha, "alpha", low=1.0)
-        self.psi = check_real(psi, "psi", low=0.0, low_open=True)
-        self.nu = None if nu is None else check_real(nu, "nu", low=0.0, low_open=True)
-
-    def _nu(self, d: int) -> float:
-        nu = float(d + 1) if self.nu is None else self.nu
-        if nu <= d - 1:
-            raise ValueError(f"nu must be > D − 1 = {d - 1}, got {nu}")
-        return nu
-
-    def log_prior(self, params: GMMParams) -> float:
-        """ln Dir(π|α) + Σ_k ln IW(Σ_k | ν, Ψ), with
-        ln IW(Σ|ν,Ψ) = (ν/2) ln|Ψ| − (νD/2) ln 2 − ln Γ_D(ν/2) − ((ν+D+1)/2) ln|Σ| − ½ tr(ΨΣ⁻¹)."""
-        d = params.n_features
-        nu = self._nu(d)
-        log_det_sigma = -2 * params.log_det_precision_cholesky()
-        trace = self.psi * np.trace(params.precisions(), axis1=1, axis2=2)
-        log_iw = (nu / 2 * d * np.log(self.psi) - nu * d / 2 * np.log(2)
-                  - _log_multigamma(nu / 2, d) - (nu + d + 1) / 2 * log_det_sigma - trace / 2)
-        return _log_dirichlet(params.weights, self.alpha) + float(np.sum(log_iw))
-
-    def data_log_likelihood(self, X: Any, params: GMMParams) -> float:
-        """ln p(X|θ) alone, without the prior."""
-        return super().evaluate(X, params).log_likelihood
-
-    def evaluate(self, X: Any, params: GMMParams, posterior: np.ndarray | None = None
-                 ) -> Evaluation:
-        """The GMM's one-pass evaluation with ln p(θ) added to ln p and to L."""
-        ev = super().evaluate(X, params, posterior)
-        prior = self.log_prior(params)
-        at_posterior = (None if ev.posterior_lower_bound is None
-                        else ev.posterior_lower_bound + prior)
-        return replace(ev, log_likelihood=ev.log_likelihood + prior,
-                       lower_bound=ev.lower_bound + prior, posterior_lower_bound=at_posterior)
-
-    def m_step(self, X: Any, posterior: np.ndarray) -> GMMParams:
-        """π_k = (N_k+α−1)/(n+K(α−1)), μ_k = Σq x/N_k, Σ_k = (S_k + Ψ)/(N_k + ν + D + 1)."""
-        data = self.validate_data(X)
-        q = self._check_posterior(posterior, len(data))
-        x = data.X - data.center
-        n, d = x.shape
-        nk = q.sum(axis=0)
-        safe = np.where(nk > 0, nk, 1.0)
-        means = np.where((nk > 0)[:, None], (q.T @ x) / safe[:, None], 0.0)
-        scatter = np.einsum("nk,nd,ne->kde", q, x, x) - nk[:, None, None] * (
-            means[:, :, None] * means[:, None, :])
-        cov = (scatter + self.psi * np.eye(d)) / (nk + self._nu(d) + d + 1)[:, None, None]
-        cov = (cov + np.swapaxes(cov, 1, 2)) / 2
-        weights = nk + self.alpha - 1
-        return GMMParams(weights / weights.sum(), means + data.center, cov, "full")
 
 
 class MAPBinomialMixture(_MAPObjective, BinomialMixture):
@@ -220,13 +140,11 @@ class MAPBinomialMixture(_MAPObjective, BinomialMixture):
 
     def log_prior(self, params: BinomialMixtureParams) -> float:
         """Σ_k ln Beta(p_k | a, b) + ln Dir(w | α)."""
-        from math import lgamma
-
-        log_beta = lgamma(self.a + self.b) - lgamma(self.a) - lgamma(self.b)
+        log_beta = gammaln(self.a + self.b) - gammaln(self.a) - gammaln(self.b)
         total = float(np.sum(log_beta + xlogy(self.a - 1, params.p)
                              + xlogy(self.b - 1, 1 - params.p)))
         if self.learn_weights:
-            total += _log_dirichlet(params.weights, self.alpha)
+            total += log_dirichlet(params.weights, self.alpha)
         return total
 
     def m_step(self, X: BinomialData, posterior: np.ndarray) -> BinomialMixtureParams:
@@ -235,8 +153,6 @@ class MAPBinomialMixture(_MAPObjective, BinomialMixture):
         tosses = posterior.T @ X.n_trials + self.a + self.b - 2
         pooled = (X.successes.sum() + self.a - 1) / (X.n_trials.sum() + self.a + self.b - 2)
         p = np.where(tosses > 0, heads / np.where(tosses > 0, tosses, 1), pooled)
-        if self.learn_weights:
-            weights = posterior.sum(axis=0) + self.alpha - 1
-        else:
-            weights = self.weights
-        return BinomialMixtureParams(weights / weights.sum(), np.clip(p, 0.0, 1.0))
+        weights = map_weights(posterior.sum(axis=0), self.alpha) if self.learn_weights \
+            else self.weights
+        return BinomialMixtureParams(weights, np.clip(p, 0.0, 1.0))

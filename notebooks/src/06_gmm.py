@@ -445,7 +445,7 @@ for ax, ctype in zip(axes, ["full", "tied", "diag", "spherical"], strict=True):
                         max_iter=300).fit(X)
     draw_gmm(ax, X, g.params_, g.predict_proba(X), title=ctype)
     ax.set_aspect("equal")
-    print(f"{ctype:9s}: ln p/N = {g.score(X):.4f}, parameters = {g._n_parameters():2d}, "
+    print(f"{ctype:9s}: ln p/N = {g.score(X):.4f}, parameters = {g.n_parameters_:2d}, "
           f"BIC = {g.bic(X):.2f}")
 fig.set_size_inches(10, 3.2)
 plt.show()
@@ -640,12 +640,12 @@ print(EXERCISES["gmm_e_step"].check(gmm_e_step))
 #    standardising is a cheap way to make simple covariance types work.
 #    </details>
 #
-# 3. Count the parameters of a full GMM with K = 3 in D = 2 and check `_n_parameters()`.
+# 3. Count the parameters of a full GMM with K = 3 in D = 2 and check `n_parameters_`.
 #
 #    <details><summary>Solution</summary>
 #
 #    Weights K − 1 = 2, means K·D = 6, covariances K·D(D+1)/2 = 9: 17.
-#    `GaussianMixture(3).fit(X)._n_parameters()` returns 17.
+#    `GaussianMixture(3).fit(X).n_parameters_` is 17.
 #    </details>
 #
 # 4. Why does the collapse need a point that a component "owns" alone? Would a component

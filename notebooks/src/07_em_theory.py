@@ -24,11 +24,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from emlib.em import run
-from emlib.mixtures import BinomialMixture, BinomialMixtureParams
-from emlib.prereq import entropy, jensen_gap
-from emlib.theory import (
+from emlib.mixtures import (
+    BinomialMixture,
+    BinomialMixtureParams,
     GaussianMixture1D,
     Mixture1DParams,
+)
+from emlib.prereq import entropy, jensen_gap
+from emlib.theory import (
     OneMeanMixture,
     VectorMap,
     em_jacobian,

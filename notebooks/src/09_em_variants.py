@@ -26,8 +26,12 @@ import numpy as np
 from emlib.corpus import purity
 from emlib.datasets import load_arxiv_abstracts
 from emlib.em import run
-from emlib.mixtures import BinomialMixture, BinomialMixtureParams
-from emlib.theory import GaussianMixture1D, Mixture1DParams
+from emlib.mixtures import (
+    BinomialMixture,
+    BinomialMixtureParams,
+    GaussianMixture1D,
+    Mixture1DParams,
+)
 from emlib.variants import (
     FeaturizedMixture,
     GeneralizedEM,
@@ -106,23 +110,24 @@ right.set_title("MAP-EM: the objective climbs")
 plt.show()
 
 # %% [markdown]
-# The same cure for the D-dimensional Gaussian mixture of chapter 06: `MAPGaussianMixture`
-# puts an inverse-Wishart(ν, Ψ = ψ·I) prior on every Σ_k, and the M step becomes
-# Σ_k = (S_k + Ψ) / (N_k + ν + D + 1), with S_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ the
-# weighted scatter as in chapter 06: never singular, without any `reg_covar`.
+# The same cure for the D-dimensional Gaussian mixture, with the very class chapter 06 used:
+# `MAPGaussianMixtureModel` with a `GMMPrior` puts a Dirichlet(α) prior on π and an
+# inverse-Wishart(ν, Ψ = ψ·I) prior on every Σ_k (ν = D + 2 by default; the means stay
+# flat), and the M step becomes Σ_k = (S_k + Ψ) / (N_k + ν + D + 1), S_k the weighted
+# scatter: never singular, without any `reg_covar`.
 
 # %%
 import warnings  # noqa: E402
 
-from emlib.gmm import GaussianMixtureModel, GMMParams  # noqa: E402
-from emlib.variants import MAPGaussianMixture  # noqa: E402
+from emlib.gmm import GaussianMixtureModel, GMMParams, GMMPrior, MAPGaussianMixtureModel  # noqa: E402
 
 x_plane = np.vstack([rng.normal(0, 1, (60, 2)), [[6.0, 6.0]]])
 start2 = GMMParams([0.9, 0.1], [[0.0, 0.0], [6.0, 6.0]], np.array([np.eye(2), 0.01 * np.eye(2)]))
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")                  # the MLE warns that it collapsed
     mle2 = run(GaussianMixtureModel(2, reg_covar=1e-8), x_plane, start2, max_iter=50)
-map2 = run(MAPGaussianMixture(2, alpha=2.0, psi=0.5), x_plane, start2, max_iter=50)
+prior2 = GMMPrior(weight_concentration=2.0, covariance_scale=0.5)
+map2 = run(MAPGaussianMixtureModel(2, prior=prior2), x_plane, start2, max_iter=50)
 for label, fit in (("MLE", mle2), ("MAP", map2)):
     eig = np.linalg.eigvalsh(fit.params.covariances[1])
     print(f"{label}: eigenvalues of Σ₂ = {eig}")
