@@ -17,6 +17,7 @@ __all__ = [
     "check_distribution",
     "check_instance",
     "check_int",
+    "check_choice",
     "check_is_fitted",
     "check_positive_definite",
     "check_probability",
@@ -100,6 +101,20 @@ def check_real(value: Any, name: str, *, low: float | None = None, high: float |
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
     if high is not None and (value > high or (high_open and value == high)):
         raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    """One of the strings ``choices`` (a TypeError for a non-string, a ValueError otherwise).
+
+    ``value in choices`` alone is not enough: a numpy array compares elementwise and fails
+    with "truth value of an array is ambiguous", a message that names nothing.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))}, "
+                        f"got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
 
 

@@ -35,7 +35,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
 
-from ._validation import as_float_array, check_probability
+from ._validation import _is_sparse, as_float_array, check_probability
 from .em import Evaluation, LatentClassModel, Record
 from .mixtures import keep_inside
 from .mle import bernoulli_likelihood, bernoulli_log_likelihood
@@ -69,6 +69,10 @@ __all__ = [
     "simulate_paths",
 ]
 
+#: The largest cup count :func:`cup_counts` accepts: every count up to 2**53 is exact as a float.
+MAX_COUNT = 2**53
+#: The most balls :func:`simulate_paths` rolls at once (two random numbers per ball).
+MAX_BALLS = 10**8
 #: The article's ten rolls of the one-peg game.
 ARTICLE_ROLLS = tuple("bbbabbbbba")
 #: The cups of the three-peg game.
@@ -96,7 +100,16 @@ def count_outcomes(outcomes: Iterable[Any], success: Any = "a") -> tuple[int, in
         except TypeError:
             raise TypeError(f"outcomes must be a sequence of outcomes, got "
                             f"{type(outcomes).__name__}") from None
-    distinct = set(values) | {success}
+    try:
+        distinct = {success}
+    except TypeError:
+        raise TypeError(f"success must be a hashable label such as 'a', got "
+                        f"{type(success).__name__}") from None
+    try:
+        distinct |= set(values)
+    except TypeError:
+        raise TypeError("outcomes must be a sequence of hashable labels (such as 'a', 'b'), "
+                        "got an unhashable element") from None
     if len(distinct) > 2:
         raise ValueError(f"outcomes must take two values (one of them success={success!r}), "
                          f"got {sorted(map(str, set(values)))}")
@@ -286,37 +299,46 @@ def cup_counts(data: Any) -> CupCounts:
     "a", "b", "c" (a string such as "abbc" too). Counts must be non-negative integers
     with a positive total.
     """
+    return _cup_counts(data, "data")
+
+
+def _cup_counts(data: Any, name: str) -> CupCounts:
+    """:func:`cup_counts`, with errors that name the argument ``name``."""
     if isinstance(data, CupCounts):
         return data
+    if _is_sparse(data):
+        raise TypeError(f"{name} must be a mapping of cup counts or a sequence of cup letters, "
+                        f"got a scipy.sparse {type(data).__name__}")
     counts = np.zeros(3, dtype=np.int64)
     if isinstance(data, Mapping):
         unknown = sorted(map(str, set(data) - set(CUPS)))
         if unknown:
-            raise ValueError(f"X: unknown cup(s) {unknown}; the cups are 'a', 'b', 'c'")
+            raise ValueError(f"{name}: unknown cup(s) {unknown}; the cups are 'a', 'b', 'c'")
         for i, cup in enumerate(CUPS):
             value = data.get(cup, 0)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer, float,
                                                                  np.floating)):
-                raise TypeError(f"X[{cup!r}] must be a count (integer), got "
+                raise TypeError(f"{name}[{cup!r}] must be a count (integer), got "
                                 f"{type(value).__name__}")
-            if value < 0 or value != int(value):
-                raise ValueError(f"X[{cup!r}] must be a non-negative integer count, got {value}")
+            if not 0 <= value <= MAX_COUNT or value != int(value):  # NaN fails both
+                raise ValueError(f"{name}[{cup!r}] must be a non-negative integer count "
+                                 f"(at most {MAX_COUNT:.0e}), got {value}")
             counts[i] = int(value)
     else:
         try:
             letters = list(data)
         except TypeError:
-            raise TypeError("X must be a mapping {'a': N_a, 'b': N_b, 'c': N_c} or a sequence "
-                            f"of cup letters, got {type(data).__name__}") from None
+            raise TypeError(f"{name} must be a mapping {{'a': N_a, 'b': N_b, 'c': N_c}} or a "
+                            f"sequence of cup letters, got {type(data).__name__}") from None
         letters = [str(v) if isinstance(v, np.str_) else v for v in letters]
         unknown = sorted({repr(v) for v in letters if v not in CUPS})
         if unknown:
-            raise ValueError(f"X: unknown cup letter(s) {', '.join(unknown)}; "
+            raise ValueError(f"{name}: unknown cup letter(s) {', '.join(unknown)}; "
                              "the cups are 'a', 'b', 'c'")
         for i, cup in enumerate(CUPS):
             counts[i] = sum(v == cup for v in letters)
     if counts.sum() == 0:
-        raise ValueError("X must contain at least one ball (all cup counts are 0)")
+        raise ValueError(f"{name} must contain at least one ball (all cup counts are 0)")
     return CupCounts(counts)
 
 
@@ -336,9 +358,9 @@ def complete_data_mle(path_counts: Any) -> ThreePegParams:
         raise ValueError(f"path_counts must hold 4 counts (paths 0..3), got shape {n.shape}")
     if np.any(n < 0):
         raise ValueError("path_counts must be non-negative")
-    total = n.sum()
-    if total <= 0:
+    if not np.any(n > 0):
         raise ValueError("path_counts must not all be zero")
+    n = n / n.max()  # the ratios below do not change, and sums of counts near 1e308 cannot overflow
 
     def ratio(right: float, left: float) -> float:
         """right / (right + left), moved off 0 and 1 when both counts are positive."""
@@ -361,7 +383,7 @@ def simulate_paths(params: ThreePegParams, n_balls: int,
     from ._validation import check_int, check_rng
 
     params = _check_params(params)
-    n = check_int(n_balls, "n_balls", low=0)
+    n = check_int(n_balls, "n_balls", low=0, high=MAX_BALLS)
     rng = check_rng(rng)
     first = rng.random(n) < params.p0
     second = rng.random(n) < np.where(first, params.p2, params.p1)
@@ -380,7 +402,7 @@ class ThreePegModel(LatentClassModel):
     n_components = 4
 
     def validate_data(self, X: Any) -> CupCounts:
-        return cup_counts(X)
+        return _cup_counts(X, "X")
 
     def init_params(self, X: Any, rng: np.random.Generator) -> ThreePegParams:
         """θ⁽⁰⁾: p0, p1, p2 drawn uniformly from [0.1, 0.9]."""
@@ -439,7 +461,7 @@ class ThreePegModel(LatentClassModel):
 
 def expected_path_counts(X: Any, posterior: np.ndarray) -> np.ndarray:
     """E[N_y | X] = Σ_x N_x q(y | x) for y = 0..3 (q over the observed cups' rows)."""
-    X = cup_counts(X)
+    X = _cup_counts(X, "X")
     q = as_float_array(posterior, "posterior", ndim=2)
     if q.shape != (len(X.observed), 4):
         raise ValueError(f"posterior must have shape ({len(X.observed)}, 4), got {q.shape}")
@@ -454,7 +476,7 @@ def ridge_params(X: Any, share: Any) -> list[ThreePegParams]:
     it at the share s of cup b that θ⁽⁰⁾ sends through path 1:
     p0 = (N_b(1−s) + N_c)/N, p1 = N_b s/(N_a + N_b s), p2 = N_c/(N_b(1−s) + N_c).
     """
-    X = cup_counts(X)
+    X = _cup_counts(X, "X")
     s = np.atleast_1d(as_float_array(share, "share", ndim=(0, 1)))
     if np.any((s < 0) | (s > 1)):
         raise ValueError("share must lie in [0, 1]")
@@ -519,7 +541,7 @@ def e_step_table(X: Any, params: ThreePegParams) -> EStepTable:
     A cup with no ball has f(x|X) = 0; its posterior is still shown when θ gives the cup a
     positive probability (NaN otherwise).
     """
-    X = cup_counts(X)
+    X = _cup_counts(X, "X")
     _check_params(params)
     model = ThreePegModel()
     log_joint = model.full_log_joint(params)
@@ -552,7 +574,7 @@ def draw_three_pegs(ax: Axes, params: ThreePegParams, counts: Any,
     N·P(y | θ) (dashed). Pegs show p_i (probability of going right); cups show the observed
     count N_x and the model's N·P(x | θ).
     """
-    X = cup_counts(counts)
+    X = _cup_counts(counts, "counts")
     params = _check_params(params)
     n = X.total
     predicted = path_probabilities(params) * n
@@ -606,7 +628,7 @@ class ThreePegWidget(StepperWidget):
 
     def __init__(self, counts: Any, params: ThreePegParams | None = None, *,
                  rng: np.random.Generator | int | None = 0, title: str = "") -> None:
-        self.counts = cup_counts(counts)
+        self.counts = _cup_counts(counts, "counts")
         self.table = widgets.HTML()
         super().__init__(ThreePegModel(), self.counts, params, draw=self._draw, rng=rng,
                          title=title or "<b>Three pegs, hidden paths</b>: E fills the paths "
@@ -671,7 +693,7 @@ def ridge_figure(counts: Any = None, starts: Sequence[ThreePegParams] | None = N
     (1−p0)(1−p1) = f_a (white), and θ⁽⁰⁾ → θ⁽¹⁾ for several starts. Right: p1 and p2 along
     the ridge as functions of p0, where ln p(X|θ) is constant and maximal.
     """
-    X = cup_counts({"a": 30, "b": 50, "c": 20} if counts is None else counts)
+    X = _cup_counts({"a": 30, "b": 50, "c": 20} if counts is None else counts, "counts")
     if starts is None:
         starts = [ThreePegParams(0.2, 0.8, 0.5), ThreePegParams(0.7, 0.3, 0.4),
                   ThreePegParams(0.5, 0.5, 0.5), ThreePegParams(0.85, 0.15, 0.9),

@@ -76,10 +76,18 @@ class BinomialData:
         return len(self.successes)
 
 
+#: The most tosses per set: ln C(N, x) comes from a table of ln m! for m ≤ N (8 bytes per
+#: entry, 80 MB at this limit); beyond it a typo such as 10**9 would ask for gigabytes.
+MAX_TRIALS = 10**7
+
+
 def _as_counts(value: Any, name: str) -> np.ndarray:
     array = as_float_array(value, name, ndim=(0, 1))
     if np.any(array < 0) or np.any(array != np.round(array)):
         raise ValueError(f"{name} must be non-negative integers")
+    if np.any(array > MAX_TRIALS):
+        raise ValueError(f"{name} must be at most {MAX_TRIALS:.0e} (tosses per set), got "
+                         f"{array.max():.3g}")
     return array.astype(np.int64)
 
 
@@ -93,7 +101,7 @@ class BinomialMixture(LatentClassModel):
 
     def __init__(self, n_components: int, n_trials: int | Any, *, learn_weights: bool = True,
                  weights: Any | None = None) -> None:
-        self.n_components = check_int(n_components, "n_components", low=1)
+        self.n_components = check_int(n_components, "n_components", low=1, high=MAX_TRIALS)
         trials = _as_counts(n_trials, "n_trials")
         if np.any(trials < 1):
             raise ValueError("n_trials must be at least 1")
