@@ -304,6 +304,6 @@ def bayes_posterior(prior: Any, likelihood: Any) -> np.ndarray:
     joint = like * prior
     evidence = joint.sum()
     if evidence <= 0:
-        raise ValueError("the evidence Σ P(x|y)P(y) is 0: the observation is impossible "
-                         "under every hypothesis with prior mass")
+        raise ValueError("the evidence Σ P(x|y)P(y) of likelihood and prior is 0: the "
+                         "observation is impossible under every hypothesis with prior mass")
     return joint / evidence

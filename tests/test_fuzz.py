@@ -1212,15 +1212,46 @@ def test_every_public_callable_is_fuzzed_or_left_out_on_purpose():
 # ------------------------------------------------------------------------------------------
 ARRAY_ARGUMENTS = [(c.id, a) for c in CALLS for a in c.arguments()
                    if isinstance(c.kwargs[a], np.ndarray) and c.kwargs[a].dtype.kind == "f"]
+GROUPS = sorted({call_id.split(".")[0] for call_id, _ in ARRAY_ARGUMENTS})
 EXTREME = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
                     st.sampled_from([0.0, -0.0, 1e300, -1e300, 1e-300, 5e-324, 1e150, 1e8]))
 
+#: Random extreme arrays that still fail in modules other branches own: group -> reason.
+RANDOM_KNOWN: dict[str, str] = {
+    "generalized": "emlib/variants/generalized.py (lead): X shifted by -1e8 (1-D mixture far "
+                   "from the origin) fails or gives NaN",
+    "gmm": "gmm helper: GaussianMixture.fit on 2 degenerate rows ([[175686, 0], [0, 0]]) "
+           "blames covariances/reg_covar, not X; 1e300 data: 'covariances contains NaN'",
+    "kmeans": "kmeans helper: kmeans_plusplus_steps with entries near 1.3e154 (squared "
+              "distances overflow) gives NaN or a deep error",
+    "map_em": "gmm helper: MAPGaussianMixture on identical rows at 1e150 (reg_covar=0) fails "
+              "in the M step, blaming covariances",
+    "online": "plsa helper: OnlineEM.fit on data at 4e153 (overflow) gives NaN or a deep error",
+    "plsa": "plsa helper: perplexity accepts p_z_given_d with negative rows (not "
+            "distributions) and returns NaN",
+    "theory": "emlib/theory.py (lead): increment_ratios([0, 0, 0, 0]) returns NaN (0/0) "
+              "instead of a clear error or a defined ratio",
+    "variational": "plsa helper: VariationalGaussianMixture1D.fit on constant data (all 0) "
+                   "gives a deep error or NaN",
+}
 
-@settings(max_examples=150 if os.environ.get("CI") else 60,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.data())
-def test_random_extreme_arrays(data):
-    call_id, argument = data.draw(st.sampled_from(ARRAY_ARGUMENTS), label="argument")
+
+def _group_cases() -> list[Any]:
+    return [pytest.param(g, id=g, marks=[pytest.mark.xfail(strict=False, reason=RANDOM_KNOWN[g])]
+                         if g in RANDOM_KNOWN else []) for g in GROUPS]
+
+
+@pytest.mark.parametrize("group", _group_cases())
+@settings(max_examples=60 if os.environ.get("CI") else 25,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_extreme_arrays(group, data):
+    """Random arrays of extreme floats (NaN, ±inf, 1e±300, subnormals) in place of each
+    array argument, or the valid array shifted or scaled far: a clear error or a NaN-free
+    result (a NaN in the input must be refused)."""
+    arguments = [(c, a) for c, a in ARRAY_ARGUMENTS if c.split(".")[0] == group]
+    call_id, argument = data.draw(st.sampled_from(arguments), label="argument")
     call = CALL[call_id]
     valid = call.kwargs[argument]
     mode = data.draw(st.sampled_from(["replace", "scale", "shift"]), label="mode")
@@ -1230,7 +1261,5 @@ def test_random_extreme_arrays(data):
         factor = data.draw(st.sampled_from([1e-150, 1e-8, 1e8, 1e150]), label="factor")
         value = valid * factor if mode == "scale" else valid + factor
     family = Family("random", lambda v: value, refuse=bool(np.isnan(value).any()))
-    if any(k == call_id for k, _f in KNOWN):
-        return  # a module another branch is fixing: the family tests show what is left
     why = judge(call, argument, family)
     assert why is None, f"{call_id}({argument}={value!r}): {why}"
