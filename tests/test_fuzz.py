@@ -1263,3 +1263,140 @@ def test_random_extreme_arrays(group, data):
     family = Family("random", lambda v: value, refuse=bool(np.isnan(value).any()))
     why = judge(call, argument, family)
     assert why is None, f"{call_id}({argument}={value!r}): {why}"
+
+
+# ------------------------------------------------------------------------------------------
+# Regressions: the silent wrong answers and unclear errors of the reliability issue
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("bad, kind", [
+    (np.ones((6, 2)) + 1j, "complex"),
+    (np.full((6, 2), np.datetime64("2024-01-01")), "dates"),
+    (np.full((6, 2), np.timedelta64(3, "D")), "time spans"),
+    (np.array([["1.5", "2"]] * 6), "text"),
+    (scipy.sparse.csr_matrix(np.ones((6, 2))), "sparse"),
+])
+def test_complex_dates_text_and_sparse_are_refused_not_converted(bad, kind):
+    """numpy would drop the imaginary part, count days, parse text: emlib refuses."""
+    for call, name in [(lambda v: kmeans.KMeans(2, random_state=0).fit(v), "X"),
+                       (lambda v: prereq.logsumexp(v), "a"),
+                       (lambda v: mle.gaussian_mle(v), "X"),
+                       (lambda v: prereq.entropy(v[0] if np.ndim(v) else v), "p")]:
+        with pytest.raises(TypeError, match=name):
+            call(bad)
+
+
+def test_accepted_array_likes_give_the_numpy_answer():
+    """Lists, bool (as 0/1), object arrays of numbers and pandas give the same numbers."""
+    mean, cov = mle.gaussian_mle(X2)
+    for same in (X2.tolist(), X2.astype(object), pd.DataFrame(X2, columns=["a", "b"])):
+        m, c = mle.gaussian_mle(same)  # (a DataFrame is column-major: sums in another order)
+        np.testing.assert_allclose(m, mean, rtol=1e-14)
+        np.testing.assert_allclose(c, cov, rtol=1e-14)
+    np.testing.assert_array_equal(mle.gaussian_mle(np.eye(2, dtype=bool))[0], [0.5, 0.5])
+    assert prereq.entropy(pd.Series([0.5, 0.5])) == pytest.approx(math.log(2))
+
+
+def test_complete_data_mle_of_huge_counts_does_not_overflow():
+    assert ball.complete_data_mle([1e308] * 4) == ball.ThreePegParams(0.5, 0.5, 0.5)
+    assert ball.complete_data_mle([1e308, 3e307, 0, 5e-324]) == \
+        ball.complete_data_mle([10.0, 3.0, 0.0, 5e-324 / 1e307])
+
+
+@given(st.lists(st.floats(0, 1e6), min_size=4, max_size=4).filter(lambda c: sum(c) > 0),
+       st.sampled_from([1e-300, 1e-150, 1e150, 1e300]))
+def test_complete_data_mle_does_not_depend_on_the_unit_of_the_counts(counts, factor):
+    scaled = np.asarray(counts) * factor
+    if not np.all(np.isfinite(scaled)) or np.any((np.asarray(counts) > 0) & (scaled < 1e-290)):
+        return  # underflow to subnormals changes the ratios themselves
+    a, b = ball.complete_data_mle(counts).as_array(), ball.complete_data_mle(scaled).as_array()
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@given(st.sampled_from([1e-150, 1e-8, 1.0, 1e8, 1e150]), st.sampled_from([0.0, 1e8, -1e10]))
+def test_gaussian_mle_moves_with_the_data(scale, offset):
+    """Shifting the data shifts μ̂ and leaves Σ̂ (two-pass: no Σx² − Nμ² cancellation);
+    scaling by s scales μ̂ by s and Σ̂ by s². The shift is ``offset`` spreads of the data."""
+    mean, cov = mle.gaussian_mle(X2)
+    shift = offset * scale
+    m, c = mle.gaussian_mle(X2 * scale + shift)
+    np.testing.assert_allclose(m, mean * scale + shift, rtol=1e-12,
+                               atol=1e-12 * (abs(shift) + scale))
+    np.testing.assert_allclose(c, cov * scale**2, rtol=1e-4 if offset else 1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda: mixtures.BinomialMixture(2, 10**9),
+                                  lambda: mixtures.BinomialMixture(2, 1e300),
+                                  lambda: mixtures.BinomialMixture(2, [10, 10**12]),
+                                  lambda: mixtures.BinomialMixture(10**15, 10)])
+def test_huge_counts_get_a_clear_error_not_gigabytes(make):
+    with pytest.raises(ValueError, match="n_trials|n_components"):
+        make()
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 1e30, -1, 2.5, 2**60])
+def test_cup_counts_refuse_counts_that_are_not_counts(value):
+    with pytest.raises(ValueError, match=r"data\['b'\]"):
+        ball.cup_counts({"a": 3, "b": value})
+
+
+@pytest.mark.parametrize("make", [
+    lambda s: kmeans.KMeans(2, random_state=s).fit(X2),
+    lambda s: plsa.PLSA(2, random_state=s).fit(COUNTS),
+    lambda s: run(mixtures.BinomialMixture(2, 10), HEADS, rng=s),
+    lambda s: emlib.Stepper(mixtures.BinomialMixture(2, 10), HEADS, rng=s),
+    lambda s: datasets.make_gaussian_blobs(5, CENTERS, rng=s),
+    lambda s: ball.simulate_paths(PEGS, 5, rng=s),
+    lambda s: kmeans.kmeans_plusplus(X2, 2, rng=s),
+])
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True, np.random.RandomState(0)])
+def test_bad_seeds_get_an_error_naming_the_argument(make, seed):
+    with pytest.raises((ValueError, TypeError), match="random_state|rng"):
+        make(seed)
+
+
+@pytest.mark.parametrize("runner", [
+    lambda model, params: run(model, HEADS, params),
+    lambda model, params: emlib.Stepper(model, HEADS, params),
+])
+def test_params_of_the_wrong_type_get_a_type_error_naming_params(runner):
+    model = mixtures.BinomialMixture(2, 10)
+    for wrong in (PEGS, M1D, "abc", [0.5, 0.5], object()):
+        with pytest.raises(TypeError, match="params"):
+            runner(model, wrong)
+
+
+def test_check_params_hook_is_called_by_run_and_stepper():
+    """A model's check_params sees the caller's θ⁽⁰⁾ (not its own init_params) and the
+    validated data; its error reaches the caller unchanged."""
+    seen = []
+
+    class Checked(mixtures.BinomialMixture):
+        def check_params(self, X, params):
+            seen.append((type(X).__name__, params))
+            if len(params.p) != self.n_components:
+                raise ValueError(f"params has {len(params.p)} components, the model "
+                                 f"{self.n_components}")
+
+    model = Checked(2, 10)
+    good = mixtures.BinomialMixtureParams([0.5, 0.5], [0.3, 0.7])
+    run(model, HEADS, good, max_iter=2)
+    emlib.Stepper(model, HEADS, good)
+    run(model, HEADS, max_iter=2, rng=0)  # θ⁽⁰⁾ from init_params: not checked
+    assert seen == [("BinomialData", good)] * 2
+    with pytest.raises(ValueError, match="params has 3 components"):
+        run(model, HEADS, mixtures.BinomialMixtureParams([0.2, 0.3, 0.5], [0.1, 0.5, 0.9]))
+
+
+def test_rounded_numbers_cannot_flip_between_machines():
+    """−0 and values within 10^−digits of 0 print as 0; arrays print as numpy does."""
+    assert str(display.rounded(-1e-17)) == "0.0"
+    assert display.fmt(-4e-5) == "0.0000"
+    assert display.fmt(np.array([0.84221, 1e-17, -1e-17])) == "[0.8422 0.     0.    ]"
+    assert display.fmt(np.array([0.84221, 1e-17, -1e-17])) == \
+        display.fmt(np.array([0.84221, -1e-17, 1e-17]))
+    np.testing.assert_array_equal(np.signbit(display.rounded([-0.0, -1e-9, 2.0])), False)
+    assert display.fmt(-227.23687) == "-227.2369" and display.fmt("text") == "text"
+    with pytest.raises(TypeError, match="x"):
+        display.rounded(1 + 2j)
+    with pytest.raises(ValueError, match="digits"):
+        display.rounded(1.0, digits=-1)
