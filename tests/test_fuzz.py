@@ -326,24 +326,14 @@ VALID = {
     ("display.rounded", "x", "float_nan"), ("display.show", "x", "nan"),
     ("display.show", "x", "inf"), ("display.show", "x", "text"), ("display.show", "x", "float_nan"),
     ("theory.increment_ratios", "values", "nan"),
-    ("em.Stepper", "params", "none"), ("em.run", "params", "none"), ("em.run", "rng", "none"),
-    ("em.Stepper", "rng", "none"), ("prereq.logsumexp", "axis", "none"),
-    ("prereq.jensen_gap", "weights", "none"), ("prereq.check_convex_set", "rng", "none"),
-    ("datasets.make_gaussian_blobs", "covariances", "none"),
-    ("datasets.make_gaussian_blobs", "weights", "none"),
-    ("datasets.make_gaussian_blobs", "rng", "none"), ("em.run", "tol", "none"),
-    ("kmeans.kmeans_plusplus", "rng", "none"), ("kmeans.kmeans_plusplus_indices", "rng", "none"),
-    ("kmeans.kmeans_plusplus_steps", "rng", "none"), ("kmeans.random_init", "rng", "none"),
-    ("kmeans.KMeans", "random_state", "none"), ("gmm.GaussianMixture", "random_state", "none"),
-    ("plsa.PLSA", "random_state", "none"), ("ball.simulate_paths", "rng", "none"),
-    ("online.OnlineEM.fit", "rng", "none"), ("ball.ThreePegModel", "params", "none"),
-    ("theory.GaussianMixture1D", "params", "none"),
-    ("generalized.GeneralizedEM", "params", "none"),
     ("plsa.PLSA.fit", "counts", "sparse"), ("plsa.PLSAModel", "X", "sparse"),
     ("plsa.as_document_word_counts", "counts", "sparse"), ("plsa.perplexity", "counts", "sparse"),
-    ("gmm.GaussianMixture", "tol", "none"), ("kmeans.KMeans", "tol", "none"),
-    ("plsa.PLSA", "tol", "none"),
 }
+#: Arguments for which None is a documented choice (a fresh seed, θ⁽⁰⁾ drawn by the model,
+#: no early stop, the default covariances/weights, all axes).
+NONE_MEANS_DEFAULT = {"rng", "random_state", "params", "tol", "covariances", "weights", "axis"}
+VALID |= {(c.id, a, "none") for c in CALLS for a in c.arguments()
+          if a in NONE_MEANS_DEFAULT and not c.id.endswith("Params")}
 
 #: Arguments that hold labels or letters (any hashable value, text included), not numbers.
 LABELS = {("ball.bernoulli_mle", "outcomes"), ("ball.count_outcomes", "outcomes"),
