@@ -131,6 +131,12 @@ class BinomialMixture(LatentClassModel):
         return BinomialData(successes, np.array(trials),
                             log_binomial_coefficient(np.array(trials), successes))
 
+    def check_params(self, X: Any, params: BinomialMixtureParams) -> None:
+        """θ⁽⁰⁾ must have this model's K coins (run and Stepper call this on a given θ⁽⁰⁾)."""
+        if len(params.p) != self.n_components:
+            raise ValueError(f"params has {len(params.p)} coins but the model has "
+                             f"n_components={self.n_components}")
+
     def init_params(self, X: Any, rng: np.random.Generator) -> BinomialMixtureParams:
         """θ⁽⁰⁾: the model's weights and p_k drawn uniformly from [0.1, 0.9]."""
         return BinomialMixtureParams(self.weights, rng.uniform(0.1, 0.9, self.n_components))

@@ -1376,6 +1376,14 @@ def test_params_of_the_wrong_type_get_a_type_error_naming_params(runner):
             runner(model, wrong)
 
 
+def test_params_with_another_number_of_components_are_refused():
+    three = mixtures.BinomialMixtureParams([0.2, 0.3, 0.5], [0.1, 0.5, 0.9])
+    with pytest.raises(ValueError, match="params has 3 coins"):
+        run(mixtures.BinomialMixture(2, 10), HEADS, three)
+    with pytest.raises(ValueError, match="params has 3 coins"):
+        emlib.Stepper(mixtures.BinomialMixture(2, 10), HEADS, three)
+
+
 def test_check_params_hook_is_called_by_run_and_stepper():
     """A model's check_params sees the caller's θ⁽⁰⁾ (not its own init_params) and the
     validated data; its error reaches the caller unchanged."""
@@ -1384,9 +1392,8 @@ def test_check_params_hook_is_called_by_run_and_stepper():
     class Checked(mixtures.BinomialMixture):
         def check_params(self, X, params):
             seen.append((type(X).__name__, params))
-            if len(params.p) != self.n_components:
-                raise ValueError(f"params has {len(params.p)} components, the model "
-                                 f"{self.n_components}")
+            if np.any(params.p == 0.5):
+                raise ValueError("params: a fair coin is not allowed here")
 
     model = Checked(2, 10)
     good = mixtures.BinomialMixtureParams([0.5, 0.5], [0.3, 0.7])
@@ -1394,8 +1401,8 @@ def test_check_params_hook_is_called_by_run_and_stepper():
     emlib.Stepper(model, HEADS, good)
     run(model, HEADS, max_iter=2, rng=0)  # θ⁽⁰⁾ from init_params: not checked
     assert seen == [("BinomialData", good)] * 2
-    with pytest.raises(ValueError, match="params has 3 components"):
-        run(model, HEADS, mixtures.BinomialMixtureParams([0.2, 0.3, 0.5], [0.1, 0.5, 0.9]))
+    with pytest.raises(ValueError, match="a fair coin"):
+        run(model, HEADS, mixtures.BinomialMixtureParams([0.5, 0.5], [0.1, 0.5]))
 
 
 def test_rounded_numbers_cannot_flip_between_machines():
