@@ -1418,3 +1418,78 @@ def test_rounded_numbers_cannot_flip_between_machines():
         display.rounded(1 + 2j)
     with pytest.raises(ValueError, match="digits"):
         display.rounded(1.0, digits=-1)
+
+
+# ------------------------------------------------------------------------------------------
+# Valid extreme data keep their answers: shifted or scaled data give the shifted or scaled
+# answer (same start, transformed the same way), and scikit-learn agrees far from the origin
+# ------------------------------------------------------------------------------------------
+BLOBS = datasets.make_gaussian_blobs(300, [[0, 0], [6, 0], [0, 6]], rng=1).X
+START = np.array([[1.0, 1.0], [5.0, -1.0], [-1.0, 5.0]])
+TRANSFORMS = [("shift 1e8", 1.0, 1e8), ("shift 1e10", 1.0, 1e10), ("scale 1e-150", 1e-150, 0.0),
+              ("scale 1e150", 1e150, 0.0), ("scale 1e-8 shift 1e2", 1e-8, 1e2)]
+#: (model, transform) -> reason, for models other branches are fixing.
+TRANSFORM_KNOWN = {
+    ("kmeans", "shift 1e10"): "kmeans helper: Lloyd's ‖x‖² − 2x·μ + ‖μ‖² loses every digit "
+                              "far from the origin (issue: inertia 4166 instead of 568)",
+    ("kmeans", "shift 1e8"): "kmeans helper: Lloyd's distance trick far from the origin",
+    ("kmeans", "scale 1e-8 shift 1e2"): "kmeans helper: distances far from the origin",
+    ("gmm", "scale 1e-8 shift 1e2"): "gmm helper: data 1e10 spreads from the origin: "
+                                     "covariances in one pass (Σy² − m²) lose the spread",
+}
+
+
+def _transform_cases() -> list[Any]:
+    return [pytest.param(model, name, scale, shift, id=f"{model}-{name}",
+                         marks=[pytest.mark.xfail(strict=False,
+                                                  reason=TRANSFORM_KNOWN[(model, name)])]
+                         if (model, name) in TRANSFORM_KNOWN else [])
+            for model in ("kmeans", "gmm", "mle") for name, scale, shift in TRANSFORMS]
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("model, name, scale, shift", _transform_cases())
+def test_shifted_or_scaled_data_give_the_shifted_or_scaled_answer(model, name, scale, shift):
+    X, start = BLOBS * scale + shift, START * scale + shift
+    atol = 1e-6 + 1e-13 * abs(shift) / scale  # the data themselves are rounded to ulp(shift)
+    if model == "kmeans":
+        base = kmeans.KMeans(3, init=START, tol=0.0, max_iter=50).fit(BLOBS)
+        moved = kmeans.KMeans(3, init=start, tol=0.0, max_iter=50).fit(X)
+        np.testing.assert_array_equal(moved.labels_, base.labels_)
+        np.testing.assert_allclose(moved.inertia_, base.inertia_ * scale**2, rtol=1e-6)
+        np.testing.assert_allclose((moved.cluster_centers_ - shift) / scale,
+                                   base.cluster_centers_, rtol=1e-6, atol=atol)
+    elif model == "gmm":
+        base = gmm.GaussianMixture(3, means_init=START, tol=0.0, max_iter=30,
+                                   random_state=0).fit(BLOBS)
+        moved = gmm.GaussianMixture(3, means_init=start, tol=0.0, max_iter=30, random_state=0,
+                                    reg_covar=1e-6 * scale**2).fit(X)
+        np.testing.assert_allclose(moved.weights_, base.weights_, rtol=1e-5)
+        np.testing.assert_allclose((moved.means_ - shift) / scale, base.means_, rtol=1e-5,
+                                   atol=atol)
+        np.testing.assert_allclose(moved.covariances_ / scale**2, base.covariances_, rtol=1e-4)
+    else:
+        mean, cov = mle.gaussian_mle(BLOBS)
+        m, c = mle.gaussian_mle(X)
+        np.testing.assert_allclose((m - shift) / scale, mean, rtol=1e-6, atol=atol)
+        np.testing.assert_allclose(c / scale**2, cov, rtol=1e-4)
+
+
+@pytest.mark.parametrize("case", ["constant", "duplicates", "K = N", "D = 50, N = 60"])
+def test_hard_but_valid_data_give_an_answer_or_a_clear_error(case):
+    """Degenerate but legal data: a finite answer or a ValueError naming what is wrong."""
+    rng = np.random.default_rng(3)
+    X, k = {"constant": (np.full((20, 2), 7.0), 2),
+            "duplicates": (np.repeat(rng.normal(size=(5, 3)), 4, axis=0), 3),
+            "K = N": (rng.normal(size=(6, 2)), 6),
+            "D = 50, N = 60": (rng.normal(size=(60, 50)), 3)}[case]
+    for fit in (lambda: kmeans.KMeans(k, random_state=0).fit(X),
+                lambda: gmm.GaussianMixture(k, random_state=0, reg_covar=1e-3).fit(X)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                est = fit()
+            except ValueError as error:
+                assert _last_frame_in_emlib(error), error
+                continue
+        assert not _has_nan(est), f"{type(est).__name__} on {case}: NaN in the fitted model"
