@@ -72,7 +72,7 @@ def as_float_array(value: Any, name: str, *, ndim: int | tuple[int, ...] | None 
             raise TypeError(f"{name} must hold real numbers, got an element of type "
                             f"{type(bad[0]).__name__}")
     try:
-        array = raw.astype(float)
+        array = raw.astype(float, copy=False)  # no copy of a float64 array, as before
     except OverflowError:
         raise ValueError(f"{name} has integers too large for a float (> 1.8e308)") from None
     except (TypeError, ValueError) as error:
