@@ -45,8 +45,9 @@ def as_float_array(value: Any, name: str, *, ndim: int | tuple[int, ...] | None 
     0/1), object arrays whose entries are all real numbers, pandas Series and DataFrames
     of such columns. Refused with a TypeError naming ``name``, instead of being silently
     turned into real numbers: complex values (numpy would drop the imaginary part), dates
-    and time spans (numpy would count days), text (numpy would parse "1.5"), None, and
-    scipy.sparse matrices (``.toarray()`` them where a dense array is wanted).
+    and time spans (numpy would count days), text (numpy would parse "1.5"), None, masked
+    arrays with masked entries (numpy would use the hidden values), and scipy.sparse
+    matrices (``.toarray()`` them where a dense array is wanted).
     ``ndim`` may be one number or a tuple of allowed numbers of dimensions.
     """
     if isinstance(value, (str, bytes)) or value is None:
@@ -54,6 +55,9 @@ def as_float_array(value: Any, name: str, *, ndim: int | tuple[int, ...] | None 
     if _is_sparse(value):
         raise TypeError(f"{name} must be a dense array of numbers, got a scipy.sparse "
                         f"{type(value).__name__}; convert it with {name}.toarray()")
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        raise TypeError(f"{name} has masked entries; fill or drop them first "
+                        f"({name}.filled(...) or {name}.compressed())")
     try:
         raw = np.asarray(value)
     except (TypeError, ValueError) as error:  # ragged nested lists, unconvertible objects

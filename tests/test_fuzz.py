@@ -1285,9 +1285,11 @@ def test_random_extreme_arrays(group, data):
     (np.full((6, 2), np.timedelta64(3, "D")), "time spans"),
     (np.array([["1.5", "2"]] * 6), "text"),
     (scipy.sparse.csr_matrix(np.ones((6, 2))), "sparse"),
+    (np.ma.masked_array(np.ones((6, 2)), mask=np.eye(6, 2, dtype=bool)), "masked"),
 ])
 def test_complex_dates_text_and_sparse_are_refused_not_converted(bad, kind):
-    """numpy would drop the imaginary part, count days, parse text: emlib refuses."""
+    """numpy would drop the imaginary part, count days, parse text, use masked values:
+    emlib refuses."""
     for call, name in [(lambda v: kmeans.KMeans(2, random_state=0).fit(v), "X"),
                        (lambda v: prereq.logsumexp(v), "a"),
                        (lambda v: mle.gaussian_mle(v), "X"),
