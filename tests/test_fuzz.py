@@ -1176,30 +1176,15 @@ def test_bad_argument_gets_a_clear_error_or_a_correct_result(call_id, family_nam
 def _unlisted_functions() -> list[Any]:
     """Public functions without an example in CALLS (views, figures, widget factories and
     the data loaders are tested elsewhere: by clicking, by test_figures, by their tests)."""
-    import importlib
-    import inspect
-    import pkgutil
+    from test_api import public_functions  # the same walk over emlib's public surface
 
-    elsewhere = {"figures", "views", "glossary", "exercises"}  # files, pictures, text
+    elsewhere = ("figures.", "views.", "glossary.", "exercises.")  # files, pictures, text
     widget_like = ("Widget", "_stepper", "draw_", "ridge_figure", "load_")
     fuzzed = {c.function for c in CALLS} | {c.id.rsplit(".", 1)[-1] for c in CALLS}
-    found = []
-    for info in pkgutil.walk_packages(emlib.__path__, prefix="emlib."):
-        parts = info.name.split(".")[1:]
-        if parts[0] in elsewhere or any(p.startswith("_") for p in parts):
-            continue
-        module = importlib.import_module(info.name)
-        for name in getattr(module, "__all__", []):
-            obj = getattr(module, name)
-            if not inspect.isfunction(obj) or obj.__module__ != module.__name__:
-                continue
-            required = [p for p in inspect.signature(obj).parameters.values()
-                        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY,
-                                                               p.POSITIONAL_OR_KEYWORD)]
-            if required and obj not in fuzzed and name not in fuzzed \
-                    and not any(w in name for w in widget_like):
-                found.append(pytest.param(obj, len(required), id=f"{info.name}.{name}"))
-    return found
+    return [case for case in public_functions()
+            if not case.id.startswith(elsewhere) and case.values[0] not in fuzzed
+            and case.values[0].__name__ not in fuzzed
+            and not any(w in case.id for w in widget_like)]
 
 
 @pytest.mark.parametrize("function, n_required", _unlisted_functions())
