@@ -42,6 +42,7 @@ __all__ = [
     "SufficientStatisticsModel",
     "Trace",
     "run",
+    "validate_params",
 ]
 
 Params = Any
@@ -421,8 +422,16 @@ def _params_type(model: EMModel) -> type | None:
     return hint if isinstance(hint, type) and hint not in (object, Any) else None
 
 
-def _check_params(model: EMModel, X: Any, params: Params) -> None:
-    """A caller's θ⁽⁰⁾: the model's parameter class, then the model's own ``check_params``."""
+def validate_params(model: EMModel, X: Any, params: Params) -> None:
+    """Check a caller's θ⁽⁰⁾ for ``model`` on the validated data ``X`` (chapter ``00_welcome``).
+
+    First its type: an instance of the class ``model.init_params`` is annotated to return
+    (else a TypeError naming ``params``); then the model's own :meth:`EMModel.check_params`
+    (K, shapes, support). :func:`run` and :class:`Stepper` call it; so may any other
+    driver of a model that takes a θ⁽⁰⁾ (online EM, a widget).
+    """
+    if not isinstance(model, EMModel):
+        raise TypeError(f"model must be an emlib.em.EMModel, got {type(model).__name__}")
     expected = _params_type(model)
     if expected is not None and not isinstance(params, expected):
         raise TypeError(f"params must be a {expected.__name__} for {type(model).__name__} "
@@ -439,7 +448,7 @@ def _prepare(model: EMModel, X: Any, params: Params | None,
     if params is None:
         params = model.init_params(X, rng)
     else:
-        _check_params(model, X, params)
+        validate_params(model, X, params)
     return X, params
 
 

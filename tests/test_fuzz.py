@@ -220,6 +220,10 @@ CALLS = [
     Call("em.run", run, {"model": mixtures.BinomialMixture(2, 10), "X": np.array(HEADS),
                          "params": mixtures.BinomialMixtureParams([0.5, 0.5], [0.3, 0.7]),
                          "max_iter": 3, "tol": 1e-8, "keep": "all", "rng": 0}),
+    Call("em.validate_params", emlib.em.validate_params,
+         {"model": mixtures.BinomialMixture(2, 10), "X": np.array(HEADS),
+          "params": mixtures.BinomialMixtureParams([0.5, 0.5], [0.3, 0.7])},
+         fuzz=("model", "params")),  # X: the data as model.validate_data returned them
     Call("em.Stepper", emlib.Stepper, {"model": mixtures.BinomialMixture(2, 10),
                                        "X": np.array(HEADS), "params": None, "rng": 0}),
     # mixtures
