@@ -17,6 +17,7 @@ __all__ = [
     "check_distribution",
     "check_instance",
     "check_int",
+    "check_choice",
     "check_is_fitted",
     "check_positive_definite",
     "check_probability",
@@ -26,16 +27,58 @@ __all__ = [
 ]
 
 
+def _is_sparse(value: Any) -> bool:
+    """A scipy.sparse matrix or array (checked by module, so scipy need not be imported)."""
+    return type(value).__module__.startswith("scipy.sparse")
+
+
+def _is_real_number(element: Any) -> bool:
+    """A real number (int, float, bool, Fraction, numpy real scalar); not complex, not text."""
+    return isinstance(element, (numbers.Real, np.bool_)) and not isinstance(element, np.datetime64)
+
+
 def as_float_array(value: Any, name: str, *, ndim: int | tuple[int, ...] | None = None,
                    finite: bool = True, min_rows: int = 0) -> np.ndarray:
-    """``value`` as a float64 array, checked for dimension and finiteness.
+    """``value`` as a float64 array, checked for type, dimension and finiteness.
 
+    Accepted: numbers, (nested) lists, numpy arrays of integers, floats or booleans (as
+    0/1), object arrays whose entries are all real numbers, pandas Series and DataFrames
+    of such columns. Refused with a TypeError naming ``name``, instead of being silently
+    turned into real numbers: complex values (numpy would drop the imaginary part), dates
+    and time spans (numpy would count days), text (numpy would parse "1.5"), None, masked
+    arrays with masked entries (numpy would use the hidden values), and scipy.sparse
+    matrices (``.toarray()`` them where a dense array is wanted).
     ``ndim`` may be one number or a tuple of allowed numbers of dimensions.
     """
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be array-like of numbers, got {type(value).__name__}")
+    if _is_sparse(value):
+        raise TypeError(f"{name} must be a dense array of numbers, got a scipy.sparse "
+                        f"{type(value).__name__}; convert it with {name}.toarray()")
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        raise TypeError(f"{name} has masked entries; fill or drop them first "
+                        f"({name}.filled(...) or {name}.compressed())")
     try:
-        array = np.asarray(value, dtype=float)
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged nested lists, unconvertible objects
+        raise TypeError(f"{name} must be array-like of numbers: {error}") from None
+    kind = raw.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{name} must hold real numbers, got complex values ({raw.dtype}); "
+                        "pass the real part or the modulus explicitly")
+    if kind in "mM":
+        raise TypeError(f"{name} must hold real numbers, got dates or time spans ({raw.dtype})")
+    if kind in "USV":
+        raise TypeError(f"{name} must hold numbers, got {raw.dtype} values (text or records)")
+    if kind == "O":
+        bad = [e for e in raw.flat if not _is_real_number(e)][:1]
+        if bad:
+            raise TypeError(f"{name} must hold real numbers, got an element of type "
+                            f"{type(bad[0]).__name__}")
+    try:
+        array = raw.astype(float, copy=False)  # no copy of a float64 array, as before
+    except OverflowError:
+        raise ValueError(f"{name} has integers too large for a float (> 1.8e308)") from None
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name} must be array-like of numbers: {error}") from None
     if ndim is not None:
@@ -62,6 +105,20 @@ def check_real(value: Any, name: str, *, low: float | None = None, high: float |
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
     if high is not None and (value > high or (high_open and value == high)):
         raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    """One of the strings ``choices`` (a TypeError for a non-string, a ValueError otherwise).
+
+    ``value in choices`` alone is not enough: a numpy array compares elementwise and fails
+    with "truth value of an array is ambiguous", a message that names nothing.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))}, "
+                        f"got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
 
 

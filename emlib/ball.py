@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_probability
+from ._validation import _is_sparse, as_float_array, check_probability
 from .em import Evaluation, LatentClassModel
 from .mixtures import keep_inside
 from .mle import bernoulli_mle as _bernoulli_mle_counts
@@ -59,6 +59,10 @@ __all__ = [
     "simulate_paths",
 ]
 
+#: The largest cup count :func:`cup_counts` accepts: every count up to 2**53 is exact as a float.
+MAX_COUNT = 2**53
+#: The most balls :func:`simulate_paths` rolls at once (two random numbers per ball).
+MAX_BALLS = 10**8
 #: The article's ten rolls of the one-peg game.
 ARTICLE_ROLLS = tuple("bbbabbbbba")
 #: The cups of the three-peg game.
@@ -86,7 +90,16 @@ def count_outcomes(outcomes: Iterable[Any], success: Any = "a") -> tuple[int, in
         except TypeError:
             raise TypeError(f"outcomes must be a sequence of outcomes, got "
                             f"{type(outcomes).__name__}") from None
-    distinct = set(values) | {success}
+    try:
+        distinct = {success}
+    except TypeError:
+        raise TypeError(f"success must be a hashable label such as 'a', got "
+                        f"{type(success).__name__}") from None
+    try:
+        distinct |= set(values)
+    except TypeError:
+        raise TypeError("outcomes must be a sequence of hashable labels (such as 'a', 'b'), "
+                        "got an unhashable element") from None
     if len(distinct) > 2:
         raise ValueError(f"outcomes must take two values (one of them success={success!r}), "
                          f"got {sorted(map(str, set(values)))}")
@@ -181,37 +194,46 @@ def cup_counts(data: Any) -> CupCounts:
     "a", "b", "c" (a string such as "abbc" too). Counts must be non-negative integers
     with a positive total.
     """
+    return _cup_counts(data, "data")
+
+
+def _cup_counts(data: Any, name: str) -> CupCounts:
+    """:func:`cup_counts`, with errors that name the argument ``name``."""
     if isinstance(data, CupCounts):
         return data
+    if _is_sparse(data):
+        raise TypeError(f"{name} must be a mapping of cup counts or a sequence of cup letters, "
+                        f"got a scipy.sparse {type(data).__name__}")
     counts = np.zeros(3, dtype=np.int64)
     if isinstance(data, Mapping):
         unknown = sorted(map(str, set(data) - set(CUPS)))
         if unknown:
-            raise ValueError(f"X: unknown cup(s) {unknown}; the cups are 'a', 'b', 'c'")
+            raise ValueError(f"{name}: unknown cup(s) {unknown}; the cups are 'a', 'b', 'c'")
         for i, cup in enumerate(CUPS):
             value = data.get(cup, 0)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer, float,
                                                                  np.floating)):
-                raise TypeError(f"X[{cup!r}] must be a count (integer), got "
+                raise TypeError(f"{name}[{cup!r}] must be a count (integer), got "
                                 f"{type(value).__name__}")
-            if value < 0 or value != int(value):
-                raise ValueError(f"X[{cup!r}] must be a non-negative integer count, got {value}")
+            if not 0 <= value <= MAX_COUNT or value != int(value):  # NaN fails both
+                raise ValueError(f"{name}[{cup!r}] must be a non-negative integer count "
+                                 f"(at most {MAX_COUNT:.0e}), got {value}")
             counts[i] = int(value)
     else:
         try:
             letters = list(data)
         except TypeError:
-            raise TypeError("X must be a mapping {'a': N_a, 'b': N_b, 'c': N_c} or a sequence "
-                            f"of cup letters, got {type(data).__name__}") from None
+            raise TypeError(f"{name} must be a mapping {{'a': N_a, 'b': N_b, 'c': N_c}} or a "
+                            f"sequence of cup letters, got {type(data).__name__}") from None
         letters = [str(v) if isinstance(v, np.str_) else v for v in letters]
         unknown = sorted({repr(v) for v in letters if v not in CUPS})
         if unknown:
-            raise ValueError(f"X: unknown cup letter(s) {', '.join(unknown)}; "
+            raise ValueError(f"{name}: unknown cup letter(s) {', '.join(unknown)}; "
                              "the cups are 'a', 'b', 'c'")
         for i, cup in enumerate(CUPS):
             counts[i] = sum(v == cup for v in letters)
     if counts.sum() == 0:
-        raise ValueError("X must contain at least one ball (all cup counts are 0)")
+        raise ValueError(f"{name} must contain at least one ball (all cup counts are 0)")
     return CupCounts(counts)
 
 
@@ -231,9 +253,9 @@ def complete_data_mle(path_counts: Any) -> ThreePegParams:
         raise ValueError(f"path_counts must hold 4 counts (paths 0..3), got shape {n.shape}")
     if np.any(n < 0):
         raise ValueError("path_counts must be non-negative")
-    total = n.sum()
-    if total <= 0:
+    if not np.any(n > 0):
         raise ValueError("path_counts must not all be zero")
+    n = n / n.max()  # the ratios below do not change, and sums of counts near 1e308 cannot overflow
 
     def ratio(right: float, left: float) -> float:
         """right / (right + left), moved off 0 and 1 when both counts are positive."""
@@ -256,7 +278,7 @@ def simulate_paths(params: ThreePegParams, n_balls: int,
     from ._validation import check_int, check_rng
 
     params = _check_params(params)
-    n = check_int(n_balls, "n_balls", low=0)
+    n = check_int(n_balls, "n_balls", low=0, high=MAX_BALLS)
     rng = check_rng(rng)
     first = rng.random(n) < params.p0
     second = rng.random(n) < np.where(first, params.p2, params.p1)
@@ -275,7 +297,7 @@ class ThreePegModel(LatentClassModel):
     n_components = 4
 
     def validate_data(self, X: Any) -> CupCounts:
-        return cup_counts(X)
+        return _cup_counts(X, "X")
 
     def init_params(self, X: Any, rng: np.random.Generator) -> ThreePegParams:
         """θ⁽⁰⁾: p0, p1, p2 drawn uniformly from [0.1, 0.9]."""
@@ -334,7 +356,7 @@ class ThreePegModel(LatentClassModel):
 
 def expected_path_counts(X: Any, posterior: np.ndarray) -> np.ndarray:
     """E[N_y | X] = Σ_x N_x q(y | x) for y = 0..3 (q over the observed cups' rows)."""
-    X = cup_counts(X)
+    X = _cup_counts(X, "X")
     q = as_float_array(posterior, "posterior", ndim=2)
     if q.shape != (len(X.observed), 4):
         raise ValueError(f"posterior must have shape ({len(X.observed)}, 4), got {q.shape}")
@@ -349,7 +371,7 @@ def ridge_params(X: Any, share: Any) -> list[ThreePegParams]:
     it at the share s of cup b that θ⁽⁰⁾ sends through path 1:
     p0 = (N_b(1−s) + N_c)/N, p1 = N_b s/(N_a + N_b s), p2 = N_c/(N_b(1−s) + N_c).
     """
-    X = cup_counts(X)
+    X = _cup_counts(X, "X")
     s = np.atleast_1d(as_float_array(share, "share", ndim=(0, 1)))
     if np.any((s < 0) | (s > 1)):
         raise ValueError("share must lie in [0, 1]")
@@ -414,7 +436,7 @@ def e_step_table(X: Any, params: ThreePegParams) -> EStepTable:
     A cup with no ball has f(x|X) = 0; its posterior is still shown when θ gives the cup a
     positive probability (NaN otherwise).
     """
-    X = cup_counts(X)
+    X = _cup_counts(X, "X")
     _check_params(params)
     model = ThreePegModel()
     log_joint = model.full_log_joint(params)

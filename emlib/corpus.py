@@ -188,18 +188,35 @@ def toy_counts() -> tuple[np.ndarray, list[str], list[str]]:
 # ---------------------------------------------------------------------------------------
 # topics against labels
 # ---------------------------------------------------------------------------------------
+def _as_labels(value: Any, name: str) -> np.ndarray:
+    """Category labels: integers, strings or other hashable values, never numbers that are
+    not labels (complex, dates, NaN) nor a sparse matrix."""
+    if hasattr(value, "tocsr") or hasattr(value, "nnz"):
+        raise TypeError(f"{name} must be a 1-D sequence of labels, got a sparse matrix")
+    array = np.asarray(value)
+    if array.dtype.kind in "cmMV":
+        raise TypeError(f"{name} must hold labels (integers or strings), got dtype {array.dtype}")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values; labels must be categories")
+    return array
+
+
 def contingency_table(clusters: Any, labels: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (clusters × labels) table of counts: entry (i, j) counts the items put in the
     i-th cluster whose label is the j-th label. Returns (table, cluster values, label values),
     the values sorted (chapter ``08_plsa``)."""
-    clusters, labels = np.asarray(clusters), np.asarray(labels)
+    clusters, labels = _as_labels(clusters, "clusters"), _as_labels(labels, "labels")
     if clusters.ndim != 1 or labels.ndim != 1 or clusters.shape != labels.shape:
         raise ValueError(f"clusters and labels must be 1-D of one length, got shapes "
                          f"{clusters.shape} and {labels.shape}")
     if clusters.size == 0:
         raise ValueError("clusters and labels must not be empty")
-    cluster_values, rows = np.unique(clusters, return_inverse=True)
-    label_values, columns = np.unique(labels, return_inverse=True)
+    try:
+        cluster_values, rows = np.unique(clusters, return_inverse=True)
+        label_values, columns = np.unique(labels, return_inverse=True)
+    except TypeError:
+        raise TypeError("clusters and labels must each hold values of one kind (all numbers "
+                        "or all strings) so that they can be sorted") from None
     table = np.zeros((cluster_values.size, label_values.size), dtype=np.int64)
     np.add.at(table, (rows, columns), 1)
     return table, cluster_values, label_values

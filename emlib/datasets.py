@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_distribution, check_int, check_rng
+from ._validation import (
+    as_float_array,
+    check_distribution,
+    check_int,
+    check_positive_definite,
+    check_rng,
+)
 
 __all__ = ["CREDITS", "Blobs", "Corpus", "load_arxiv_abstracts", "load_old_faithful",
            "make_gaussian_blobs"]
@@ -70,6 +76,10 @@ def load_arxiv_abstracts() -> Corpus:
     return Corpus([r["text"] for r in rows], [r["label"] for r in rows])
 
 
+#: The most points :func:`make_gaussian_blobs` draws (a guard against a typo asking for TBs).
+MAX_SAMPLES = 10**8
+
+
 @dataclass(frozen=True)
 class Blobs:
     """Points drawn from a known Gaussian mixture, with the true component of each."""
@@ -86,24 +96,30 @@ def make_gaussian_blobs(n_samples: int, means: Any, covariances: Any | None = No
                         rng: np.random.Generator | int | None = None) -> Blobs:
     """Sample n points from Σ_k π_k N(μ_k, Σ_k): z_n ~ Cat(π), x_n | z_n=k ~ N(μ_k, Σ_k).
 
-    ``covariances`` defaults to identity matrices, ``weights`` to uniform. This is the
+    ``covariances`` (K symmetric positive-definite matrices) default to identity matrices,
+    ``weights`` to uniform; at most ``MAX_SAMPLES`` points. This is the
     generative story of chapter 06, used for synthetic data in chapters 05–07.
     """
-    n = check_int(n_samples, "n_samples", low=1)
-    mu = as_float_array(means, "means", ndim=2)
+    n = check_int(n_samples, "n_samples", low=1, high=MAX_SAMPLES)
+    mu = as_float_array(means, "means", ndim=2, min_rows=1)
     k, d = mu.shape
+    if d == 0:
+        raise ValueError("means must have at least one column (the dimension D)")
     cov = (np.broadcast_to(np.eye(d), (k, d, d)) if covariances is None
            else as_float_array(covariances, "covariances", ndim=3))
     if cov.shape != (k, d, d):
         raise ValueError(f"covariances must have shape ({k}, {d}, {d}), got {cov.shape}")
+    chol = np.stack([check_positive_definite(c, f"covariances[{i}]") for i, c in enumerate(cov)])
     pi = np.full(k, 1 / k) if weights is None else check_distribution(weights, "weights")
     if pi.shape != (k,):
         raise ValueError(f"weights must have {k} entries, got {pi.shape}")
     rng = check_rng(rng)
     labels = rng.choice(k, size=n, p=pi)
-    chol = np.linalg.cholesky(cov)
     noise = rng.standard_normal((n, d))
-    X = mu[labels] + np.einsum("nij,nj->ni", chol[labels], noise)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = mu[labels] + np.einsum("nij,nj->ni", chol[labels], noise)
+    if not np.all(np.isfinite(X)):
+        raise ValueError("means and covariances are too large: the samples overflow to ±inf")
     return Blobs(X, labels, mu, np.array(cov), pi)
 
 

@@ -24,11 +24,11 @@ import copy
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, get_type_hints, runtime_checkable
 
 import numpy as np
 
-from ._validation import check_rng
+from ._validation import check_choice, check_rng
 
 __all__ = [
     "EMModel",
@@ -42,6 +42,7 @@ __all__ = [
     "SufficientStatisticsModel",
     "Trace",
     "run",
+    "validate_params",
 ]
 
 Params = Any
@@ -78,6 +79,8 @@ class EMModel(ABC):
 
     Subclasses implement the five methods of DESIGN.md §2. ``evaluate`` combines them; a
     model may override it to compute ln p, the posterior, L and KL in a single pass.
+    Two optional hooks guard the public boundary: ``validate_data`` (the data, once) and
+    ``check_params`` (a θ⁽⁰⁾ the caller passes to :func:`run` or :class:`Stepper`).
     Objectives that are not a likelihood keep the same names: a MAP model reports
     ln p(X|θ) + ln p(θ) as ``log_likelihood``; hard EM (k-Means) reports −J.
     """
@@ -88,6 +91,17 @@ class EMModel(ABC):
     def validate_data(self, X: Any) -> Any:
         """Check and convert the data once, at the public boundary. Default: unchanged."""
         return X
+
+    def check_params(self, X: Any, params: Params) -> None:  # noqa: B027 - optional hook
+        """Check a θ⁽⁰⁾ given by the caller against this model and the (validated) data X.
+
+        :func:`run` and :class:`Stepper` call it on a ``params`` passed to them (never on
+        the model's own ``init_params``), after checking that ``params`` is an instance of
+        the class ``init_params`` is annotated to return. Override it to refuse what the
+        type alone does not show — K components where the model has another K, a θ that
+        gives an observed data point probability 0 — with a ``ValueError``/``TypeError``
+        that names ``params``. Default: no further check.
+        """
 
     @abstractmethod
     def init_params(self, X: Any, rng: np.random.Generator) -> Params:
@@ -342,7 +356,11 @@ class _State:
 
 
 def _initial(model: EMModel, X: Any, params: Params, keep_all: bool) -> tuple[_State, Record]:
-    ev = model.evaluate(X, params)
+    try:
+        ev = model.evaluate(X, params)
+    except AttributeError as error:  # a θ object without the fields this model reads
+        raise TypeError(f"params ({type(params).__name__}) does not fit "
+                        f"{type(model).__name__}: {error}") from error
     record = Record("init", 0, ev.log_likelihood, params=params if keep_all else None)
     return _State(params, None, ev, "init", 0), record
 
@@ -395,13 +413,42 @@ def _iterate(model: EMModel, X: Any, state: _State, keep_all: bool,
     return state, False
 
 
+def _params_type(model: EMModel) -> type | None:
+    """The class ``model.init_params`` is annotated to return (None when not a plain class)."""
+    try:
+        hint = get_type_hints(type(model).init_params).get("return")
+    except Exception:  # noqa: BLE001 - an unresolvable annotation only skips the check
+        return None
+    return hint if isinstance(hint, type) and hint not in (object, Any) else None
+
+
+def validate_params(model: EMModel, X: Any, params: Params) -> None:
+    """Check a caller's θ⁽⁰⁾ for ``model`` on the validated data ``X`` (chapter ``00_welcome``).
+
+    First its type: an instance of the class ``model.init_params`` is annotated to return
+    (else a TypeError naming ``params``); then the model's own :meth:`EMModel.check_params`
+    (K, shapes, support). :func:`run` and :class:`Stepper` call it; so may any other
+    driver of a model that takes a θ⁽⁰⁾ (online EM, a widget).
+    """
+    if not isinstance(model, EMModel):
+        raise TypeError(f"model must be an emlib.em.EMModel, got {type(model).__name__}")
+    expected = _params_type(model)
+    if expected is not None and not isinstance(params, expected):
+        raise TypeError(f"params must be a {expected.__name__} for {type(model).__name__} "
+                        f"(or None to draw θ⁽⁰⁾), got {type(params).__name__}")
+    model.check_params(X, params)
+
+
 def _prepare(model: EMModel, X: Any, params: Params | None,
              rng: np.random.Generator | int | None) -> tuple[Any, Params]:
     if not isinstance(model, EMModel):
         raise TypeError(f"model must be an emlib.em.EMModel, got {type(model).__name__}")
+    rng = check_rng(rng)  # checked even when θ⁽⁰⁾ is given and rng goes unused
     X = model.validate_data(X)
     if params is None:
-        params = model.init_params(X, check_rng(rng))
+        params = model.init_params(X, rng)
+    else:
+        validate_params(model, X, params)
     return X, params
 
 
@@ -417,8 +464,7 @@ def run(model: EMModel, X: Any, params: Params | None = None, *, max_iter: int =
     Chapter ``00_welcome`` introduces the loop; ``07_em_theory`` proves it climbs.
     """
     _validate_loop_args(max_iter, tol)
-    if keep not in ("none", "all"):
-        raise ValueError(f"keep must be 'none' or 'all', got {keep!r}")
+    check_choice(keep, "keep", ("none", "all"))
     X, params = _prepare(model, X, params, rng)
     keep_all = keep == "all"
     state, record = _initial(model, X, params, keep_all)

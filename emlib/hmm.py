@@ -346,7 +346,11 @@ class _HMMModel(StatisticsModel):
         offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
         return HMMData(np.concatenate(parts), offsets)
 
-    def check_params(self, params: Any) -> Any:
+    def check_params(self, X: Any, params: Any) -> None:
+        """The :class:`~emlib.em.EMModel` hook: :meth:`checked_params` on a caller's θ⁽⁰⁾."""
+        self.checked_params(params)
+
+    def checked_params(self, params: Any) -> Any:
         """``params`` after checking its type and its shapes against the model."""
         if not isinstance(params, self.params_type):
             raise TypeError(f"params must be a {self.params_type.__name__}, "
@@ -382,7 +386,7 @@ class _HMMModel(StatisticsModel):
 
     def _pass(self, data: HMMData, params: Any) -> tuple[float, HMMPosterior]:
         """ln p(X|θ) and the exact posterior (γ, expected counts, H(q)) in one pass."""
-        params = self.check_params(params)
+        params = self.checked_params(params)
         b, log_shift = self._emission_probabilities(data, params)
         K = self.n_states
         end = params.end if self.end_state else np.zeros(K)
@@ -492,8 +496,8 @@ class CategoricalHMMModel(_HMMModel):
             raise ValueError(f"{name} contains symbol {x[bad][0]} outside 0..{self.n_symbols - 1} "
                              f"(n_symbols = {self.n_symbols})")
 
-    def check_params(self, params: Any) -> HMMParams:
-        params = super().check_params(params)
+    def checked_params(self, params: Any) -> HMMParams:
+        params = super().checked_params(params)
         if params.emit.shape[1] != self.n_symbols:
             raise ValueError(f"params.emit has {params.emit.shape[1]} symbols, the model "
                              f"{self.n_symbols}")
@@ -674,7 +678,7 @@ class _HMMEstimator(EMEstimator):
     def _initial_params(self, model: Any, X: Any, rng: np.random.Generator) -> Any:
         if self.init is None:
             return model.init_params(X, rng)
-        return model.check_params(self.init)
+        return model.checked_params(self.init)
 
     def _set_fitted(self, model: Any, X: HMMData, trace: Trace) -> None:
         p = trace.params

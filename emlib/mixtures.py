@@ -57,6 +57,8 @@ def keep_inside(p: np.ndarray, successes: np.ndarray, failures: np.ndarray) -> n
 # -- the Dirichlet prior on mixing weights (EM for MAP, chapters 06 and 09) -------------------
 def log_dirichlet(weights: np.ndarray, alpha: float) -> float:
     """ln Dir(π | α,…,α) = ln Γ(Kα) − K ln Γ(α) + (α − 1) Σ_k ln π_k  (0·ln 0 = 0 at α = 1)."""
+    weights = as_float_array(weights, "weights", ndim=1)
+    alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
     k = len(weights)
     return float(gammaln(k * alpha) - k * gammaln(alpha) + np.sum(xlogy(alpha - 1, weights)))
 
@@ -67,7 +69,13 @@ def map_weights(nk: np.ndarray, alpha: float) -> np.ndarray:
     Written N_k + (α − 1): at α = 1 a tiny N_k must not round to 0 (q > 0 with π = 0 would
     make L = −∞); a positive N_k whose share underflows keeps the smallest positive π.
     """
+    nk = as_float_array(nk, "nk", ndim=1)
+    if np.any(nk < 0):
+        raise ValueError("nk must be expected counts >= 0")
+    alpha = check_real(alpha, "alpha", low=1.0)
     w = nk + (alpha - 1.0)
+    if not w.sum() > 0:
+        raise ValueError("nk must have a positive total (or alpha > 1)")
     w = w / w.sum()
     return np.where((nk > 0) & (w == 0), np.finfo(float).tiny, w)
 
@@ -103,10 +111,18 @@ class BinomialData:
         return len(self.successes)
 
 
+#: The most tosses per set: ln C(N, x) comes from a table of ln m! for m ≤ N (8 bytes per
+#: entry, 80 MB at this limit); beyond it a typo such as 10**9 would ask for gigabytes.
+MAX_TRIALS = 10**7
+
+
 def _as_counts(value: Any, name: str) -> np.ndarray:
     array = as_float_array(value, name, ndim=(0, 1))
     if np.any(array < 0) or np.any(array != np.round(array)):
         raise ValueError(f"{name} must be non-negative integers")
+    if np.any(array > MAX_TRIALS):
+        raise ValueError(f"{name} must be at most {MAX_TRIALS:.0e} (tosses per set), got "
+                         f"{array.max():.3g}")
     return array.astype(np.int64)
 
 
@@ -120,7 +136,7 @@ class BinomialMixture(LatentClassModel):
 
     def __init__(self, n_components: int, n_trials: int | Any, *, learn_weights: bool = True,
                  weights: Any | None = None) -> None:
-        self.n_components = check_int(n_components, "n_components", low=1)
+        self.n_components = check_int(n_components, "n_components", low=1, high=MAX_TRIALS)
         trials = _as_counts(n_trials, "n_trials")
         if np.any(trials < 1):
             raise ValueError("n_trials must be at least 1")
@@ -149,6 +165,12 @@ class BinomialMixture(LatentClassModel):
             raise ValueError("n_trials < successes: a set has more heads than tosses")
         return BinomialData(successes, np.array(trials),
                             log_binomial_coefficient(np.array(trials), successes))
+
+    def check_params(self, X: Any, params: BinomialMixtureParams) -> None:
+        """θ⁽⁰⁾ must have this model's K coins (run and Stepper call this on a given θ⁽⁰⁾)."""
+        if len(params.p) != self.n_components:
+            raise ValueError(f"params has {len(params.p)} coins but the model has "
+                             f"n_components={self.n_components}")
 
     def init_params(self, X: Any, rng: np.random.Generator) -> BinomialMixtureParams:
         """θ⁽⁰⁾: the model's weights and p_k drawn uniformly from [0.1, 0.9]."""
@@ -262,6 +284,10 @@ class GaussianMixture1D(LatentClassModel):
             X = X[:, 0]
         if X.size == 0:
             raise ValueError("X must hold at least one point")
+        top = float(np.max(np.abs(X)))
+        if top > np.sqrt(1e306 / X.size):  # Σ x² (the M step's statistic) would overflow
+            raise ValueError(f"X has values up to {top:.3g}, whose squares overflow float64 "
+                             "in the M step's Σ q x²: rescale (or centre) X first")
         return X
 
     def init_params(self, X: np.ndarray, rng: np.random.Generator) -> Mixture1DParams:
@@ -271,7 +297,11 @@ class GaussianMixture1D(LatentClassModel):
                      if self.variances is None or self.learn_variances else self.variances)
         return Mixture1DParams(self.weights, means.astype(float), variances)
 
-    def check_params(self, params: Any) -> Mixture1DParams:
+    def check_params(self, X: Any, params: Any) -> None:
+        """The :class:`~emlib.em.EMModel` hook: :meth:`checked_params` on a caller's θ⁽⁰⁾."""
+        self.checked_params(params)
+
+    def checked_params(self, params: Any) -> Mixture1DParams:
         """``params`` if it is a :class:`Mixture1DParams` with this model's K components."""
         check_instance(params, Mixture1DParams, "params")
         if params.weights.shape != (self.n_components,):
@@ -281,7 +311,7 @@ class GaussianMixture1D(LatentClassModel):
 
     def log_joint(self, X: np.ndarray, params: Mixture1DParams) -> np.ndarray:
         """ln π_k − ½ ln(2π σ_k²) − (x_n − μ_k)² / (2σ_k²), an (n, K) table."""
-        self.check_params(params)
+        self.checked_params(params)
         with np.errstate(divide="ignore"):
             log_w = np.log(params.weights)
         v = params.variances

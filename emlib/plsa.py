@@ -289,7 +289,7 @@ class PLSAModel(StatisticsModel, LatentClassModel):
     # -- data and start ---------------------------------------------------------------
     def validate_data(self, X: Any) -> DocumentWordCounts:
         """The counts as :class:`~emlib.corpus.DocumentWordCounts` (checked once)."""
-        data = as_document_word_counts(X, "counts")
+        data = as_document_word_counts(X, "X")
         if self.fixed_p_w_given_z is not None and data.n_words != self.fixed_p_w_given_z.shape[1]:
             raise ValueError(f"counts has {data.n_words} words but p_w_given_z has "
                              f"{self.fixed_p_w_given_z.shape[1]}")

@@ -38,14 +38,28 @@ __all__ = [
 ]
 
 
+#: The most pairs or segment points a sampled convexity check takes (each is one call of a
+#: Python function: beyond this a typo would run for hours or ask for petabytes).
+MAX_CHECKS = 10**6
+
+
 def xlogy(x: Any, y: Any) -> np.ndarray:
     """x · ln y elementwise, with the convention 0 · ln 0 = 0 (and 0 · ln y = 0 for any y).
 
     The one home of the convention that entropies, KL divergences and the EM bound rely on:
     a term with zero weight contributes nothing, so p = 0 or 1 is allowed; a positive weight
-    on y = 0 gives −∞, as it should. Same values as ``scipy.special.xlogy``.
+    on y = 0 gives −∞, as it should. Same values as ``scipy.special.xlogy`` on its domain:
+    x finite, y ≥ 0 (y = +∞ allowed); anything else is refused with a ValueError.
     """
-    x, y = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
+    x = as_float_array(x, "x")
+    y = as_float_array(y, "y", finite=False)
+    if np.any(np.isnan(y)) or np.any(y < 0):
+        raise ValueError("y must be >= 0 (a probability, a density or a count), without NaN")
+    try:
+        x, y = np.broadcast_arrays(x, y)
+    except ValueError:
+        raise ValueError(f"x and y must broadcast to one shape, got {x.shape} and "
+                         f"{y.shape}") from None
     out = np.zeros(x.shape)
     nonzero = x != 0
     with np.errstate(divide="ignore"):
@@ -84,9 +98,9 @@ def check_convex_set(contains: Callable[[np.ndarray], bool], points: Any, *, n_p
         raise TypeError("contains must be a callable taking one point and returning a bool")
     pts = as_float_array(points, "points", ndim=(1, 2))
     pts = pts[:, None] if pts.ndim == 1 else pts
-    n_pairs = check_int(n_pairs, "n_pairs", low=1)
-    n_t = check_int(n_t, "n_t", low=1)
-    inside = np.array([bool(contains(p)) for p in pts])
+    n_pairs = check_int(n_pairs, "n_pairs", low=1, high=MAX_CHECKS)
+    n_t = check_int(n_t, "n_t", low=1, high=MAX_CHECKS)
+    inside = np.array([bool(contains(p)) for p in pts], dtype=bool)
     members = pts[inside]
     if len(members) < 2:
         raise ValueError("points must contain at least two points of the set (contains(x) True)")
@@ -118,7 +132,7 @@ def check_convex_function(f: Callable[[np.ndarray], Any], points: Any, *,
     if second_derivative is not None and not callable(second_derivative):
         raise TypeError("second_derivative must be a callable or None")
     pts = as_float_array(points, "points", ndim=(1, 2), min_rows=2)
-    n_t = check_int(n_t, "n_t", low=1)
+    n_t = check_int(n_t, "n_t", low=1, high=MAX_CHECKS)
     atol = check_real(atol, "atol", low=0)
     one_d = pts.ndim == 1
 
@@ -164,13 +178,20 @@ def jensen_gap(f: Callable[[np.ndarray], Any], x: Any, weights: Any | None = Non
     w = (np.full(len(points), 1 / len(points)) if weights is None
          else check_distribution(weights, "weights"))
     if w.ndim != 1 or len(w) != len(points):
-        raise ValueError(f"weights must have one entry per point ({len(points)}), got {w.shape}")
-    values = np.asarray(f(points), dtype=float)
-    if values.shape != (len(points),):
-        raise ValueError(f"f must return one value per point, got shape {values.shape}")
-    mean = w @ points
-    return float(w @ values - float(np.asarray(f(mean[None] if points.ndim == 2 else
-                                                   np.array([mean])), float)[0]))
+        raise ValueError(f"weights must have one entry per point of x ({len(points)}), "
+                         f"got {w.shape}")
+    with np.errstate(all="ignore"):
+        values = np.asarray(f(points), dtype=float)
+        if values.shape != (len(points),):
+            raise ValueError(f"f must return one value per point, got shape {values.shape}")
+        mean = w @ points
+        at_mean = float(np.asarray(f(mean[None] if points.ndim == 2 else np.array([mean])),
+                                   float)[0])
+        gap = float(w @ values - at_mean)
+    if not np.isfinite(gap):
+        raise ValueError("f is not finite at the points of x or at their mean (outside its "
+                         "domain, or x so large that f overflows): the gap is undefined")
+    return gap
 
 
 def entropy(p: Any) -> float:
@@ -283,6 +304,6 @@ def bayes_posterior(prior: Any, likelihood: Any) -> np.ndarray:
     joint = like * prior
     evidence = joint.sum()
     if evidence <= 0:
-        raise ValueError("the evidence Σ P(x|y)P(y) is 0: the observation is impossible "
-                         "under every hypothesis with prior mass")
+        raise ValueError("the evidence Σ P(x|y)P(y) of likelihood and prior is 0: the "
+                         "observation is impossible under every hypothesis with prior mass")
     return joint / evidence

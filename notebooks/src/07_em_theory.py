@@ -344,6 +344,8 @@ bars.buttons["Reset"].click()
 # observed ratio of successive likelihood increments.
 
 # %%
+from emlib.display import show  # rounded, no −0: the same text on every machine
+
 to_vec = VectorMap(lambda p: np.r_[p.weights[:1], p.means, p.variances],
                    lambda v: Mixture1DParams([v[0], 1 - v[0]], v[1:3], v[3:5]))
 
@@ -367,8 +369,8 @@ far = np.concatenate([rng.normal(-2, 1, 40), rng.normal(3, 1, 60)])
 fixed_close, gap_close, lam_close = rate_report(close, "components 3σ apart")
 fixed_far, gap_far, lam_far = rate_report(far, "components 5σ apart")
 obs, complete = information_matrices(mixture, close, fixed_close, to_vec)
-print("fraction of missing information per direction (eigenvalues):",
-      np.sort(np.linalg.eigvals(np.eye(5) - np.linalg.solve(complete, obs)).real)[::-1])
+show("fraction of missing information per direction (eigenvalues):",
+     np.sort(np.linalg.eigvals(np.eye(5) - np.linalg.solve(complete, obs)).real)[::-1])
 
 # %%
 fig, ax = plotting.new_figure("trace")
