@@ -105,3 +105,24 @@ def make_gaussian_blobs(n_samples: int, means: Any, covariances: Any | None = No
     noise = rng.standard_normal((n, d))
     X = mu[labels] + np.einsum("nij,nj->ni", chol[labels], noise)
     return Blobs(X, labels, mu, np.array(cov), pi)
+
+
+# -- chapter 10: the earthquake counts (appended) ------------------------------------------
+
+CREDITS["earthquakes.csv"] = (
+    "Annual counts of major (magnitude ≥ 7) earthquakes 1900–2006, USGS/NEIC, as tabulated "
+    "by W. Zucchini and I. L. MacDonald (2009), Hidden Markov Models for Time Series, "
+    "Chapman & Hall/CRC, Table 1.1; public domain (values via hmmlearn's example, BSD-3).")
+__all__ += ["load_earthquakes"]
+
+
+def load_earthquakes() -> tuple[np.ndarray, np.ndarray]:
+    """(years, counts): 107 annual counts of major earthquakes, 1900–2006 (chapter 10).
+
+    Credit: ``CREDITS["earthquakes.csv"]``. Zucchini & MacDonald's running example for
+    Poisson hidden Markov models.
+    """
+    with _open("earthquakes.csv") as handle:
+        rows = list(csv.reader(handle))[1:]
+    table = np.array(rows, dtype=np.int64)
+    return table[:, 0], table[:, 1]
