@@ -4,17 +4,17 @@ PLSA and NMF with the (generalised) KL divergence have the same fixed points (ch
 08_plsa): with W = diag(n(d)) P(z|d) and H = P(w|z), NMF's multiplicative W update is
 exactly PLSA's P(z|d) update. Both sides get the same counts (arXiv corpus,
 CountVectorizer with English stop words, min_df = 5), the same initial factors, and run
-exactly 50 iterations (sklearn: init="custom", tol=0, max_iter=50). The objectives differ
-in kind: emlib returns ln p(D,W|θ), NMF its KL divergence D(X‖WH); chapter 08 maps one
-onto the other (ln p = Σ n ln n − N ln N − D when the rows of WH sum to n(d)).
+exactly 50 iterations (emlib: tol=None; sklearn: init="custom", tol=0, max_iter=50). The
+objectives differ in kind: emlib returns ln p(D,W|θ), NMF its KL divergence D(X‖WH);
+chapter 08 maps one onto the other (ln p = Σ n ln n − N ln N − D when the rows of WH sum to n(d)).
 
 The scaling cases vary K and nnz (the corpus stacked 4 times) for 10 iterations.
 
-Threads: emlib's EM is single-threaded numpy (no BLAS in the hot loop); NMF calls BLAS,
-whose OpenBLAS/OpenMP pools would use both cores of the machine and keep spinning after
-each call. Every case therefore runs both sides under ``threadpool_limits(1)``: the same
-one core for each (a per-core comparison). ``bench_plsa`` prints the default-threads
-ratio too, as the last case.
+Threads: emlib's EM is single-threaded (numpy and SciPy's CSR products, no BLAS in the hot
+loop); NMF calls BLAS, whose OpenBLAS/OpenMP pools would use both cores of the machine and
+keep spinning after each call. Every case therefore runs both sides under
+``threadpool_limits(1)``: the same one core for each (a per-core comparison).
+``bench_plsa`` prints the default-threads ratio too, as the last case.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _case(k: int, iterations: int, counts=_COUNTS, label: str = "arXiv",
 
     def emlib() -> float:
         with threadpool_limits(threads):
-            return PLSA(k, max_iter=iterations, tol=0).fit(counts, init=start).log_likelihood_
+            return PLSA(k, max_iter=iterations, tol=None, init=start).fit(counts).log_likelihood_
 
     def peer() -> float:
         nmf = NMF(k, init="custom", solver="mu", beta_loss="kullback-leibler", tol=0,

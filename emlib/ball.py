@@ -2,7 +2,7 @@
 
 **One peg** (chapter 03). A ball rolls onto one triangular peg and falls into cup a or b;
 p = P(cup a). Ten rolls X = (b,b,b,a,b,b,b,b,b,a) have likelihood p²(1−p)⁸, maximised at
-p̂ = 2/10 = 0.2 (:func:`bernoulli_mle`, :class:`OnePegWidget`).
+p̂ = 2/10 = 0.2 (:func:`bernoulli_mle`; the widget is :class:`emlib.views.ball.OnePegWidget`).
 
 **Three pegs with a hidden path** (chapter 04). Peg 0 at the top, peg 1 below-left,
 peg 2 below-right; p_i is the probability that the ball goes **right** at peg i,
@@ -31,17 +31,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
-from matplotlib.axes import Axes
 
 from ._validation import as_float_array, check_probability
-from .em import Evaluation, LatentClassModel, Record
+from .em import Evaluation, LatentClassModel
 from .mixtures import keep_inside
-from .mle import bernoulli_likelihood, bernoulli_log_likelihood
 from .mle import bernoulli_mle as _bernoulli_mle_counts
-from .views import plotting
-from .views.stepper import CourseWidget, StepperWidget, _button, _image
 
 __all__ = [
     "ARTICLE_ROLLS",
@@ -50,21 +45,16 @@ __all__ = [
     "PATH_NAMES",
     "CupCounts",
     "EStepTable",
-    "OnePegWidget",
     "ThreePegModel",
     "ThreePegParams",
-    "ThreePegWidget",
-    "ball_stepper",
     "bernoulli_mle",
     "complete_data_mle",
     "count_outcomes",
     "cup_counts",
     "cup_probabilities",
-    "draw_three_pegs",
     "e_step_table",
     "expected_path_counts",
     "path_probabilities",
-    "ridge_figure",
     "ridge_params",
     "simulate_paths",
 ]
@@ -114,101 +104,6 @@ def bernoulli_mle(outcomes: Iterable[Any], success: Any = "a") -> float:
     if n1 + n0 == 0:
         raise ValueError("outcomes must not be empty: no rolls, no estimate")
     return _bernoulli_mle_counts(n1, n0)
-
-
-class OnePegWidget(CourseWidget):
-    """Slide p, add or remove rolls, and watch L(p) = p^{n_a}(1−p)^{n_b} and ln L(p).
-
-    Buttons: "+ a", "+ b" add a roll, "− last" removes one, "×10 rolls" repeats the data
-    ten times (same p̂, sharper peak, and L underflows to 0 for long data while ln L stays
-    finite: why we maximise the log), "Reset" returns to the starting rolls.
-    Attributes: ``rolls`` (list), ``slider``, ``buttons``, ``label``, ``picture``.
-    """
-
-    def __init__(self, rolls: Sequence[str] = ARTICLE_ROLLS, p: float = 0.5) -> None:
-        if not isinstance(rolls, Iterable) or any(r not in ("a", "b") for r in rolls):
-            raise ValueError("rolls must be a sequence of 'a' and 'b'")
-        self.initial_rolls = list(rolls)
-        self.rolls = list(rolls)
-        self.slider = widgets.FloatSlider(value=check_probability(p, "p"), min=0.0, max=1.0,
-                                          step=0.01, description="p = P(a)",
-                                          readout_format=".2f", continuous_update=False)
-        self.slider.observe(lambda _c: self._redraw(), names="value")
-        self.buttons = {
-            "+ a": _button("+ a", "add a roll into cup a"),
-            "+ b": _button("+ b", "add a roll into cup b"),
-            "− last": _button("− last", "remove the last roll"),
-            "×10 rolls": _button("×10 rolls", "repeat the rolls ten times"),
-            "Reset": _button("Reset", "back to the starting rolls"),
-        }
-        actions = {"+ a": lambda: self.rolls.append("a"), "+ b": lambda: self.rolls.append("b"),
-                   "− last": lambda: self.rolls.pop() if self.rolls else None,
-                   "×10 rolls": self._times_ten,
-                   "Reset": lambda: setattr(self, "rolls", list(self.initial_rolls))}
-        for name, button in self.buttons.items():
-            button.on_click(lambda _b, act=actions[name]: (act(), self._redraw()))
-        self.label = widgets.HTML()
-        self.picture = _image("wide")
-        super().__init__(children=[self.slider, widgets.HBox(list(self.buttons.values())),
-                                   self.label, self.picture])
-        self._redraw()
-
-    def _times_ten(self) -> None:
-        if len(self.rolls) <= 100_000:
-            self.rolls = self.rolls * 10
-
-    @property
-    def counts(self) -> tuple[int, int]:
-        """(n_a, n_b)."""
-        n_a = self.rolls.count("a")
-        return n_a, len(self.rolls) - n_a
-
-    @property
-    def p_hat(self) -> float | None:
-        """The MLE n_a / N (None without rolls)."""
-        n_a, n_b = self.counts
-        return _bernoulli_mle_counts(n_a, n_b) if self.rolls else None
-
-    def _redraw(self) -> None:
-        n_a, n_b = self.counts
-        p = self.slider.value
-        self.likelihood = bernoulli_likelihood(p, n_a, n_b)
-        self.log_likelihood = bernoulli_log_likelihood(p, n_a, n_b)
-        shown = "".join(self.rolls)
-        shown = shown if len(shown) <= 30 else shown[:30] + "…"
-        text = (f"rolls {shown or '(none)'} (N = {n_a + n_b}, n_a = {n_a}); "
-                f"p = {p:.2f}: L = {self.likelihood:.4g}, ln L = {self.log_likelihood:.4f}")
-        if self.p_hat is not None:
-            text += f"; p̂ = n_a/N = {self.p_hat:.4f}"
-        self.label.value = f"<code>{text}</code>"
-        grid = np.linspace(0.0, 1.0, 401)
-        fig, (left, right) = plotting.new_figure("wide", ncols=2)
-        left.plot(grid, bernoulli_likelihood(grid, n_a, n_b), color=plotting.COLORS[0])
-        left.set_title(f"$L(p) = p^{{{n_a}}}\\,(1-p)^{{{n_b}}}$")
-        with np.errstate(invalid="ignore"):
-            log_curve = bernoulli_log_likelihood(grid, n_a, n_b)
-        right.plot(grid, log_curve, color=plotting.COLORS[1])
-        finite = log_curve[np.isfinite(log_curve)]
-        if finite.size and np.ptp(finite) > 0:
-            top = float(finite.max())
-            right.set_ylim(top - max(10.0, 0.5 * np.ptp(finite[finite > top - 60])), top + 1)
-        right.set_title("ln L(p)")
-        for ax, value in ((left, self.likelihood), (right, self.log_likelihood)):
-            ax.axvline(p, color="#555555", lw=1)
-            if np.isfinite(value):
-                ax.scatter([p], [value], color="#555555", zorder=3, s=20, label=f"p = {p:.2f}")
-            if self.p_hat is not None:
-                ax.axvline(self.p_hat, color=plotting.COLORS[4], ls="--", lw=1.2,
-                           label=f"p̂ = {self.p_hat:.3f}")
-            ax.set_xlabel("p")
-            ax.legend(frameon=False, loc="upper right")
-        self.picture.value = plotting.figure_to_png(fig)
-
-    def summary(self) -> str:
-        n_a, n_b = self.counts
-        p_hat = "–" if self.p_hat is None else f"{self.p_hat:.4f}"
-        return (f"N = {n_a + n_b}, n_a = {n_a}, p = {self.slider.value:.2f}, "
-                f"ln L = {self.log_likelihood:.4f}, p̂ = {p_hat}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -533,181 +428,3 @@ def e_step_table(X: Any, params: ThreePegParams) -> EStepTable:
     weight = np.where(frequency > 0, frequency * np.nan_to_num(posterior), 0.0)
     return EStepTable(tuple(CUPS[c] for c in PATH_CUP), (0, 1, 2, 3), frequency, posterior,
                       weight, EStepTable.LOG_TERMS)
-
-
-# ---------------------------------------------------------------------------------------
-# Drawing and the stepping widget
-# ---------------------------------------------------------------------------------------
-_PEGS = np.array([[0.0, 3.0], [-1.0, 1.9], [1.0, 1.9]])
-_CUP_XY = np.array([[-1.7, 0.55], [0.0, 0.55], [1.7, 0.55]])
-_PATH_PEG = np.array([1, 1, 2, 2])
-
-
-def draw_three_pegs(ax: Axes, params: ThreePegParams, counts: Any,
-                    path_counts: Any | None = None, title: str = "") -> None:
-    """The pegs, the four paths and the cups (chapter ``04_ball_em``).
-
-    Each path is drawn with a width proportional to its number of balls: ``path_counts``
-    (e.g. the E step's expected counts E[N_y | X]) or, when None, what the model predicts,
-    N·P(y | θ) (dashed). Pegs show p_i (probability of going right); cups show the observed
-    count N_x and the model's N·P(x | θ).
-    """
-    X = cup_counts(counts)
-    params = _check_params(params)
-    n = X.total
-    predicted = path_probabilities(params) * n
-    shown = predicted if path_counts is None else as_float_array(path_counts, "path_counts",
-                                                                 ndim=1)
-    style = "--" if path_counts is None else "-"
-    scale = 14.0 / max(n, 1e-12)
-    colors = plotting.component_colors(4)
-    # upper segments: peg 0 -> peg 1 carries paths 0+1, peg 0 -> peg 2 carries 2+3
-    for peg, (i, j) in ((1, (0, 1)), (2, (2, 3))):
-        a, b = _PEGS[0], _PEGS[peg]
-        ax.plot([a[0], b[0]], [a[1], b[1]], color="#777777", ls=style, solid_capstyle="round",
-                lw=0.8 + scale * (shown[i] + shown[j]), zorder=1)
-        mid = (a + b) / 2
-        ax.text(mid[0] + (-0.28 if peg == 1 else 0.28), mid[1] + 0.1,
-                f"{shown[i] + shown[j]:.1f}", ha="center", fontsize=8, color="#555555")
-    for y in range(4):
-        a, b = _PEGS[_PATH_PEG[y]], _CUP_XY[PATH_CUP[y]] + np.array([0.0, 0.35])
-        offset = np.array([0.08 if y == 1 else -0.08 if y == 2 else 0.0, 0.0])
-        b = b + offset
-        ax.plot([a[0], b[0]], [a[1], b[1]], color=colors[y], ls=style, solid_capstyle="round",
-                lw=0.8 + scale * shown[y], zorder=2, alpha=0.9)
-        mid = a + 0.4 * (b - a)
-        ax.text(mid[0] + (-0.34 if y in (0, 2) else 0.34), mid[1], f"y={y}\n{shown[y]:.1f}",
-                ha="center", va="center", fontsize=8, color=colors[y])
-    for i, p in enumerate(params.as_array()):
-        x, y = _PEGS[i]
-        ax.fill([x - 0.17, x + 0.17, x], [y - 0.15, y - 0.15, y + 0.17], color="#333333",
-                zorder=3)
-        dx, ha = ((0.0, "center"), (-0.25, "right"), (0.25, "left"))[i]
-        ax.text(x + dx, y + (0.25 if i == 0 else 0.0), f"p{i} = {p:.3f}", ha=ha, fontsize=9,
-                zorder=4, va="bottom" if i == 0 else "center")
-    model_cups = cup_probabilities(params) * n
-    for i, cup in enumerate(CUPS):
-        x, y = _CUP_XY[i]
-        ax.plot([x - 0.35, x - 0.3, x + 0.3, x + 0.35], [y + 0.3, y - 0.2, y - 0.2, y + 0.3],
-                color="#333333", lw=2)
-        ax.text(x, y - 0.45, f"{cup}: N={X.counts[i]}\nmodel {model_cups[i]:.1f}",
-                ha="center", va="top", fontsize=8)
-    ax.set_xlim(-2.5, 2.5)
-    ax.set_ylim(-0.55, 3.45)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
-
-
-class ThreePegWidget(StepperWidget):
-    """The E/M stepper over :class:`ThreePegModel`, with the drawing of pegs, paths and cups
-    and the article's E-step table for the record on display (attribute ``table``)."""
-
-    def __init__(self, counts: Any, params: ThreePegParams | None = None, *,
-                 rng: np.random.Generator | int | None = 0, title: str = "") -> None:
-        self.counts = cup_counts(counts)
-        self.table = widgets.HTML()
-        super().__init__(ThreePegModel(), self.counts, params, draw=self._draw, rng=rng,
-                         title=title or "<b>Three pegs, hidden paths</b>: E fills the paths "
-                         "with expected balls, M moves the p's", picture_size="square")
-        self.children = (*self.children, self.table)
-        self._update_table()
-
-    def _draw(self, ax: Axes, record: Record) -> None:
-        if record.posterior is None:
-            draw_three_pegs(ax, record.params, self.counts,
-                            title="θ⁽⁰⁾: paths = model's N·P(y|θ)")
-            return
-        expected = expected_path_counts(self.counts, record.posterior)
-        what = ("E step: E[N_y | X, θ]" if record.step == "E"
-                else "M step: new θ from E[N_y]")
-        draw_three_pegs(ax, record.params, self.counts, expected,
-                        title=f"{what} (iteration {record.iteration})")
-
-    def _show(self, index: int) -> None:
-        super()._show(index)
-        self._update_table()
-
-    def _update_table(self) -> None:
-        if not hasattr(self, "table"):
-            return
-        record = self.shown
-        if record.posterior is None:
-            self.table.value = "<i>Press E step to fill in the article's table.</i>"
-            return
-        expected = expected_path_counts(self.counts, record.posterior)
-        head = (f"<code>E[N_y] = {', '.join(f'{v:.2f}' for v in expected)}; "
-                f"θ = {record.params}</code>")
-        if record.step == "E":  # the article's table is made at θ⁽ⁱ⁾, by the E step
-            head += e_step_table(self.counts, record.params).to_html()
-        self.table.value = head
-
-    def expected_counts(self) -> np.ndarray | None:
-        """E[N_y | X] of the record on display (None before the first E step)."""
-        if self.shown.posterior is None:
-            return None
-        return expected_path_counts(self.counts, self.shown.posterior)
-
-    def summary(self) -> str:
-        return super().summary() + f", θ = {self.shown.params}"
-
-
-def ball_stepper(counts: Any = None, params: ThreePegParams | None = None, *,
-                 seed: int = 0) -> ThreePegWidget:
-    """The chapter-04 widget in one line: ``ball_stepper({"a": 30, "b": 50, "c": 20})``.
-
-    ``params`` is θ⁽⁰⁾ (default: drawn with ``seed``).
-    """
-    if counts is None:
-        counts = {"a": 30, "b": 50, "c": 20}
-    return ThreePegWidget(counts, params, rng=seed)
-
-
-def ridge_figure(counts: Any = None, starts: Sequence[ThreePegParams] | None = None) -> Any:
-    """The ridge of equally good θ and EM's one-step jumps onto it (chapter ``04_ball_em``).
-
-    Left: the profile log-likelihood max_{p2} ln p(X | p0, p1, p2) over (p0, p1), the ridge
-    (1−p0)(1−p1) = f_a (white), and θ⁽⁰⁾ → θ⁽¹⁾ for several starts. Right: p1 and p2 along
-    the ridge as functions of p0, where ln p(X|θ) is constant and maximal.
-    """
-    X = cup_counts({"a": 30, "b": 50, "c": 20} if counts is None else counts)
-    if starts is None:
-        starts = [ThreePegParams(0.2, 0.8, 0.5), ThreePegParams(0.7, 0.3, 0.4),
-                  ThreePegParams(0.5, 0.5, 0.5), ThreePegParams(0.85, 0.15, 0.9),
-                  ThreePegParams(0.3, 0.2, 0.1)]
-    model = ThreePegModel()
-    g = np.linspace(0.005, 0.995, 60)
-    P0, P1, P2 = np.meshgrid(g, g, g, indexing="ij")
-    na, nb, nc = X.counts
-    with np.errstate(divide="ignore"):
-        ll = (na * np.log((1 - P0) * (1 - P1)) + nb * np.log((1 - P0) * P1 + P0 * (1 - P2))
-              + nc * np.log(P0 * P2))
-    profile = ll.max(axis=2)
-    best = float(np.sum([n * np.log(n / X.total) for n in X.counts if n > 0]))
-    fig, (left, right) = plotting.new_figure("wide", ncols=2)
-    levels = -np.array([60, 30, 15, 8, 4, 2, 1, 0.25, 0])
-    mesh = left.contourf(g, g, np.clip(profile.T - best, -60, 0), levels=levels,
-                         cmap="viridis")
-    fig.colorbar(mesh, ax=left, label="max over p2 of ln p(X|θ) − max")
-    share = np.linspace(0, 1, 200)
-    ridge = np.array([t.as_array() for t in ridge_params(X, share)])
-    left.plot(ridge[:, 0], ridge[:, 1], color="white", lw=2, label="ridge: ln p maximal")
-    for i, theta0 in enumerate(starts):
-        theta1 = model.m_step(X, model.e_step(X, theta0))
-        color = plotting.COLORS[(i + 1) % len(plotting.COLORS)]
-        left.annotate("", xy=(theta1.p0, theta1.p1), xytext=(theta0.p0, theta0.p1),
-                      arrowprops={"arrowstyle": "->", "color": color, "lw": 1.5})
-        left.scatter([theta0.p0], [theta0.p1], color=color, s=18, zorder=3)
-        right.scatter([theta1.p0] * 2, [theta1.p1, theta1.p2], color=color, s=25, zorder=3)
-    left.set_xlabel("p0")
-    left.set_ylabel("p1")
-    left.set_title("θ⁽⁰⁾ → θ⁽¹⁾ lands on the ridge")
-    left.legend(frameon=False, loc="upper right", fontsize=7)
-    right.plot(ridge[:, 0], ridge[:, 1], color=plotting.COLORS[0], label="p1 on the ridge")
-    right.plot(ridge[:, 0], ridge[:, 2], color=plotting.COLORS[1], label="p2 on the ridge")
-    right.set_xlabel("p0")
-    right.set_ylim(-0.02, 1.02)
-    right.set_title(f"on the ridge ln p = {best:.2f}")
-    right.legend(frameon=False, fontsize=7)
-    return fig

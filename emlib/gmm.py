@@ -66,8 +66,6 @@ __all__ = [
     "MAPGaussianMixtureModel",
     "SufficientStatistics",
     "covariance_shape",
-    "draw_gmm",
-    "gmm_stepper",
 ]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -960,75 +958,3 @@ class GaussianMixture:
         """AIC = −2 ln p(X|θ) + 2 (#parameters) (lower is better)."""
         n = as_float_array(X, "X", ndim=(1, 2)).shape[0]
         return -2 * self.score(X) * n + 2 * self._n_parameters()
-
-
-# -- pictures and the widget ------------------------------------------------------------------
-
-
-def draw_gmm(ax: Any, X: np.ndarray, params: GMMParams, posterior: np.ndarray | None = None, *,
-             n_std: float = 2.0, title: str | None = None) -> None:
-    """2-D data coloured by responsibility (a blend of component colours; grey without q),
-    each component's 1σ and ``n_std``σ ellipses and its mean (chapter 06)."""
-    from matplotlib.colors import to_rgb
-
-    from .views import plotting
-
-    X = np.asarray(X, float)
-    if X.ndim != 2 or X.shape[1] != 2 or params.n_features != 2:
-        raise ValueError("draw_gmm needs 2-D data and a 2-D mixture")
-    colors = np.array([to_rgb(c) for c in plotting.component_colors(params.n_components)])
-    if posterior is None:
-        point_colors = np.full((len(X), 3), 0.6)
-    else:
-        point_colors = np.clip(np.asarray(posterior) @ colors, 0, 1)
-    ax.scatter(X[:, 0], X[:, 1], s=9, c=point_colors, alpha=0.8, lw=0)
-    covs = params.full_covariances()
-    for k in range(params.n_components):
-        for s in (1.0, n_std):
-            plotting.plot_covariance_ellipse(ax, params.means[k], covs[k], n_std=s,
-                                             color=colors[k], lw=1.6 if s == n_std else 0.8)
-        ax.scatter(*params.means[k], marker="X", s=70, color=colors[k], edgecolor="black",
-                   lw=0.7, zorder=4)
-    span = X.max(0) - X.min(0)
-    ax.set_xlim(X[:, 0].min() - 0.15 * span[0], X[:, 0].max() + 0.15 * span[0])
-    ax.set_ylim(X[:, 1].min() - 0.15 * span[1], X[:, 1].max() + 0.15 * span[1])
-    if title is not None:
-        ax.set_title(title)
-    else:
-        ax.set_title("π = " + ", ".join(f"{w:.2f}" for w in params.weights))
-
-
-def gmm_stepper(X: Any, n_components: int = 3, seed: int = 0, *, covariance_type: str = "full",
-                reg_covar: float = 1e-6, init_params: str = "random_from_data",
-                params: GMMParams | None = None, title: str = "") -> Any:
-    """The chapter-06 E/M stepper on 2-D data: points coloured by γ, ellipses, means.
-
-    θ⁽⁰⁾ is ``params`` if given; otherwise drawn with ``seed``: for the default
-    ``init_params="random_from_data"`` (and ``"k-means++"``) the means are K distinct data
-    points, the weights equal and every covariance the data covariance / √K (a start one can
-    see); for ``"kmeans"``/``"random"`` it is the model's own start.
-    """
-    from .views.stepper import StepperWidget
-
-    model = GaussianMixtureModel(n_components, covariance_type, reg_covar=reg_covar,
-                                 init_params=init_params)
-    data = model.validate_data(X)
-    if data.n_features != 2:
-        raise ValueError(f"gmm_stepper needs 2-D data (two columns), got {data.n_features}")
-    if params is None:
-        params = model.init_params(data, check_rng(seed))
-        if init_params in ("random_from_data", "k-means++"):
-            # a visible start: seeds as means, the data covariance around each
-            cov = np.cov(data.X.T, bias=True)
-            full = np.broadcast_to(cov / n_components ** 0.5, (n_components, 2, 2))
-            cov0 = {"full": full, "tied": full[0], "diag": np.diagonal(full, axis1=1, axis2=2),
-                    "spherical": np.trace(full, axis1=1, axis2=2) / 2}[covariance_type]
-            params = GMMParams(np.full(n_components, 1 / n_components), params.means,
-                               np.array(cov0), covariance_type)
-
-    def draw(ax: Any, record: Any) -> None:
-        draw_gmm(ax, data.X, record.params, record.posterior)
-
-    return StepperWidget(model, data, params, draw=draw,
-                         title=title or f"<b>Gaussian mixture, K = {n_components} "
-                                        f"({covariance_type})</b>")

@@ -18,12 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_distribution, check_instance, check_int
-from .em import LatentClassModel, Record
+from ._validation import as_float_array, check_distribution, check_int, check_real
+from .em import LatentClassModel
 from .prereq import xlogy
 
-__all__ = ["BinomialData", "BinomialMixture", "BinomialMixtureParams", "coin_stepper",
-           "draw_coin_sets"]
+__all__ = ["BinomialData", "BinomialMixture", "BinomialMixtureParams"]
 
 
 def log_binomial_coefficient(n: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -151,53 +150,173 @@ class BinomialMixture(LatentClassModel):
         return BinomialMixtureParams(weights / weights.sum(), np.clip(p, 0.0, 1.0))
 
 
-def draw_coin_sets(ax: Any, record: Any, heads: Any, n_trials: int,
-                   names: tuple[str, ...] = ("A", "B", "C", "D")) -> None:
-    """One bar per set of tosses, split by q(coin | set) (grey before the first E step).
+# --- Dempster, Laird & Rubin's genetic linkage (1977): the example that named EM ----------------
+#
+# 197 animals fall into four cells with probabilities (½ + π/4, (1−π)/4, (1−π)/4, π/4); the
+# observed counts are y = (125, 18, 20, 34). The first cell is the union of two hidden
+# cells with probabilities ½ and π/4: how many of its y₁ animals fell in the π/4 part is
+# the latent variable. Up to a constant (the multinomial coefficient),
+#
+#     ln p(y | π) = y₁ ln(½ + π/4) + (y₂ + y₃) ln((1−π)/4) + y₄ ln(π/4)
+#
+# E step:  E[x₂] = y₁ · (π/4) / (½ + π/4)                 (the expected π/4 part of cell 1)
+# M step:  π = (E[x₂] + y₄) / (E[x₂] + y₂ + y₃ + y₄)       (a binomial MLE on the complete data)
+# MLE:     the root in (0, 1) of  N π² − (y₁ − 2y₂ − 2y₃ − y₄) π − 2y₄ = 0,  N = Σ y.
 
-    The title shows the current θ: the heads-probability of each coin.
+LINKAGE_COUNTS = (125, 18, 20, 34)
+
+
+@dataclass(frozen=True)
+class LinkageParams:
+    """θ of the genetic-linkage model: the linkage parameter π ∈ [0, 1]."""
+
+    pi: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pi", check_real(self.pi, "pi", low=0.0, high=1.0))
+
+    def __str__(self) -> str:
+        return f"π = {self.pi:.6f}"
+
+
+class GeneticLinkageModel(LatentClassModel):
+    """Dempster, Laird & Rubin's (1977) genetic linkage example (chapter ``07_em_theory``).
+
+    Data: the four cell counts y = (y₁, y₂, y₃, y₄) (default :data:`LINKAGE_COUNTS`).
+    Each cell is a row of the latent-class table, weighted by its count; only cell 1 has
+    two hidden parts (½ and π/4), the other cells one each. Then
+
+        ln p(y, part | π):  cell 1: [ln ½, ln π/4];  cells 2, 3: [ln (1−π)/4, −∞];
+                            cell 4: [ln π/4, −∞]
+
+    and :class:`~emlib.em.LatentClassModel` gives ln p, the E step, L and KL. The M step is
+    π = (E[x₂] + y₄) / (E[x₂] + y₂ + y₃ + y₄) with E[x₂] = y₁ q₁₂; :func:`linkage_mle`
+    is the closed-form maximiser to compare with.
     """
-    from matplotlib.axes import Axes  # local imports: the model itself needs no matplotlib
 
-    from .views.plotting import component_colors
+    objective_name = "ln p(y|π)"
 
-    check_instance(ax, Axes, "ax")
-    check_instance(record, Record, "record")
-    heads = np.asarray(heads)
-    positions = np.arange(len(heads))
+    def validate_data(self, X: Any) -> np.ndarray:
+        """The four counts as a float array (non-negative, at least one animal)."""
+        counts = as_float_array(X, "X", ndim=1)
+        if counts.shape != (4,):
+            raise ValueError(f"X must hold the four cell counts, got {counts.size} numbers")
+        if np.any(counts < 0) or counts.sum() <= 0:
+            raise ValueError("X must be non-negative counts with a positive total")
+        return counts
 
-    k = len(record.params.p)
-    colors = component_colors(k)
-    if record.posterior is None:
-        ax.bar(positions, np.ones(len(heads)), color="#cccccc", label="q not computed yet")
-    else:
-        bottom = np.zeros(len(heads))
-        for j in range(k):
-            ax.bar(positions, record.posterior[:, j], bottom=bottom, color=colors[j],
-                   label=f"q(coin {names[j]} | set)")
-            bottom += record.posterior[:, j]
-    ax.set_xticks(positions, [f"{h}/{n_trials}" for h in heads])
-    ax.set_xlabel("heads in each set")
-    ax.set_ylim(0, 1.25)
-    ax.legend(loc="upper center", ncol=min(k, 3), frameon=False, fontsize=7)
-    ax.set_title(", ".join(f"p_{names[j]} = {p:.3f}" for j, p in enumerate(record.params.p)))
+    def init_params(self, X: Any, rng: np.random.Generator) -> LinkageParams:
+        """π⁽⁰⁾ drawn uniformly from [0.05, 0.95]."""
+        return LinkageParams(float(rng.uniform(0.05, 0.95)))
+
+    def row_weights(self, X: np.ndarray) -> np.ndarray:
+        return X
+
+    def log_joint(self, X: np.ndarray, params: LinkageParams) -> np.ndarray:
+        """(4, 2) table of ln p(cell, hidden part | π) (−∞ where a cell has one part)."""
+        pi = params.pi
+        with np.errstate(divide="ignore"):
+            return np.log(np.array([[0.5, pi / 4], [(1 - pi) / 4, 0.0],
+                                    [(1 - pi) / 4, 0.0], [pi / 4, 0.0]]))
+
+    def m_step(self, X: np.ndarray, posterior: np.ndarray) -> LinkageParams:
+        """π = (E[x₂] + y₄) / (E[x₂] + y₂ + y₃ + y₄), E[x₂] = y₁ q(π/4 part | cell 1)."""
+        hidden = X[0] * posterior[0, 1]
+        total = hidden + X[1] + X[2] + X[3]
+        return LinkageParams(float((hidden + X[3]) / total) if total > 0 else 0.5)
 
 
-def coin_stepper(heads: Any = (5, 9, 8, 4, 7), n_trials: int = 10,
-                 p_start: Any = (0.6, 0.5), *, learn_weights: bool = False) -> Any:
-    """The E/M stepping widget for the coin game (chapters 00 and 04).
+def linkage_mle(counts: Any = LINKAGE_COUNTS) -> float:
+    """The MLE of π in closed form: the root in [0, 1] of N π² − (y₁ − 2y₂ − 2y₃ − y₄) π − 2y₄.
 
-    Defaults reproduce Do & Batzoglou (2008): 5 sets of 10 tosses, two coins starting at
-    p_A = 0.6, p_B = 0.5, equal and fixed mixing weights.
+    (Setting d/dπ ln p(y|π) = y₁/(2+π) − (y₂+y₃)/(1−π) + y₄/π to zero and clearing the
+    denominators.) For (125, 18, 20, 34): π̂ = (15 + √53809)/394 ≈ 0.6268215.
     """
-    from .views.stepper import StepperWidget  # local import: widgets import the EM core only
+    y = GeneticLinkageModel().validate_data(counts)
+    n = y.sum()
+    b = y[0] - 2 * y[1] - 2 * y[2] - y[3]
+    return float((b + np.sqrt(b * b + 8 * n * y[3])) / (2 * n))
 
-    start = as_float_array(p_start, "p_start", ndim=1)
-    model = BinomialMixture(len(start), n_trials, learn_weights=learn_weights)
-    params = BinomialMixtureParams(model.weights, start)
-    heads = np.asarray(model.validate_data(heads).successes)
-    return StepperWidget(
-        model, heads, params, picture_size="square",
-        draw=lambda ax, record: draw_coin_sets(ax, record, heads, n_trials),
-        title="<b>Two coins, hidden choice</b>: press <i>E step</i> to guess which coin "
-              "made each set, then <i>M step</i> to re-estimate each coin's bias.")
+
+# --- Li Hang's three-coin model (统计学习方法, 例9.1) ---------------------------------------------
+#
+# Toss coin A (heads with probability p_A); heads → toss coin B, tails → toss coin C; only
+# the second toss y ∈ {0, 1} is seen. With μ_n = p(coin B | y_n, θ):
+#
+# E step:  μ_n = p_A p_B^y (1−p_B)^{1−y} / [p_A p_B^y (1−p_B)^{1−y} + (1−p_A) p_C^y (1−p_C)^{1−y}]
+# M step:  p_A = mean(μ),  p_B = Σ μ_n y_n / Σ μ_n,  p_C = Σ (1−μ_n) y_n / Σ (1−μ_n)
+#
+# Only p(y = 1) = p_A p_B + (1 − p_A) p_C is identifiable: after one iteration it equals the
+# observed frequency of heads, and every θ on that surface is a maximum.
+
+THREE_COIN_DATA = (1, 1, 0, 1, 0, 0, 1, 0, 1, 1)
+
+
+@dataclass(frozen=True)
+class ThreeCoinParams:
+    """θ = (p_A, p_B, p_C): heads-probabilities of the selecting coin A and of coins B, C."""
+
+    p_a: float
+    p_b: float
+    p_c: float
+
+    def __post_init__(self) -> None:
+        for name in ("p_a", "p_b", "p_c"):
+            object.__setattr__(self, name, check_real(getattr(self, name), name,
+                                                      low=0.0, high=1.0))
+
+    def as_array(self) -> np.ndarray:
+        return np.array([self.p_a, self.p_b, self.p_c])
+
+    def __str__(self) -> str:
+        return f"(p_A, p_B, p_C) = ({self.p_a:.4f}, {self.p_b:.4f}, {self.p_c:.4f})"
+
+
+class ThreeCoinModel(LatentClassModel):
+    """Li Hang's three-coin model (统计学习方法 例9.1; chapter ``04_ball_em``).
+
+    Data: the observed tosses y_n ∈ {0, 1} (default :data:`THREE_COIN_DATA`). The hidden
+    z_n says which coin made toss n: 0 for B (coin A showed heads), 1 for C.
+
+        ln p(y_n, B | θ) = ln p_A + y_n ln p_B + (1−y_n) ln(1−p_B)
+        ln p(y_n, C | θ) = ln(1−p_A) + y_n ln p_C + (1−y_n) ln(1−p_C)
+    """
+
+    objective_name = "ln p(y|θ)"
+
+    def validate_data(self, X: Any) -> np.ndarray:
+        """The tosses as a float array of zeros and ones (at least one toss)."""
+        y = as_float_array(X, "X", ndim=1)
+        if y.size == 0 or not np.all((y == 0) | (y == 1)):
+            raise ValueError("X must be a non-empty sequence of 0/1 tosses")
+        return y
+
+    def init_params(self, X: Any, rng: np.random.Generator) -> ThreeCoinParams:
+        """θ⁽⁰⁾: each probability drawn uniformly from [0.1, 0.9]."""
+        return ThreeCoinParams(*(float(v) for v in rng.uniform(0.1, 0.9, 3)))
+
+    def log_joint(self, X: np.ndarray, params: ThreeCoinParams) -> np.ndarray:
+        """(n, 2) table of ln p(y_n, coin | θ), coin B then coin C."""
+        y = X[:, None]
+        with np.errstate(divide="ignore"):
+            log_pick = np.log(np.array([params.p_a, 1 - params.p_a]))[None, :]
+        heads = np.array([params.p_b, params.p_c])[None, :]
+        return log_pick + xlogy(y, heads) + xlogy(1 - y, 1 - heads)
+
+    def m_step(self, X: np.ndarray, posterior: np.ndarray) -> ThreeCoinParams:
+        """p_A = mean μ; p_B, p_C = responsibility-weighted frequencies of heads.
+
+        A coin with no responsibility (Σ μ_n = 0 or Σ (1−μ_n) = 0) gets the overall
+        frequency of heads, where Q is flat in its p.
+        """
+        mu = posterior[:, 0]
+        frequency = float(X.mean())
+
+        def weighted(w: np.ndarray) -> float:
+            return float(w @ X / w.sum()) if w.sum() > 0 else frequency
+
+        return ThreeCoinParams(float(mu.mean()), weighted(mu), weighted(1 - mu))
+
+
+__all__ += ["GeneticLinkageModel", "LINKAGE_COUNTS", "LinkageParams", "THREE_COIN_DATA",
+            "ThreeCoinModel", "ThreeCoinParams", "linkage_mle"]

@@ -18,7 +18,7 @@ This module holds what the chapter needs beyond :mod:`emlib.em`:
 * :class:`VectorMap`, :func:`em_map`, :func:`em_jacobian`, :func:`information_matrices`,
   :func:`missing_information_fraction`, :func:`increment_ratios` — the linear rate of EM
   and its link with the fraction of missing information (Dempster, Laird & Rubin 1977).
-* :class:`EMEffectWidget` and :func:`bound_gap_stepper` — the chapter's interactive views.
+* the chapter's pictures and widgets live in :mod:`emlib.views.theory`.
 """
 
 from __future__ import annotations
@@ -27,23 +27,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 
 from ._validation import as_float_array, check_distribution, check_instance, check_int, check_real
-from .em import EMModel, LatentClassModel, Record, StepOrderError, Stepper
-from .views import plotting
-from .views.stepper import CourseWidget, StepperWidget
+from .em import EMModel, LatentClassModel
 
 __all__ = [
-    "EMEffectWidget",
     "GaussianMixture1D",
     "Mixture1DParams",
     "OneMeanMixture",
     "ScalarParameter",
     "VectorMap",
     "bound_curve",
-    "bound_gap_stepper",
     "em_jacobian",
     "em_map",
     "increment_ratios",
@@ -402,107 +397,3 @@ def increment_ratios(values: Sequence[float]) -> np.ndarray:
     d = np.diff(v)
     with np.errstate(divide="ignore", invalid="ignore"):
         return d[1:] / d[:-1]
-
-
-# ----------------------------------------------------------------------------------------
-# Widgets
-# ----------------------------------------------------------------------------------------
-def _button(description: str, tooltip: str, style: str = "") -> widgets.Button:
-    return widgets.Button(description=description, tooltip=tooltip, button_style=style,
-                          layout=widgets.Layout(width="auto"))
-
-
-class EMEffectWidget(CourseWidget):
-    """The EM-effect picture (EM算法的效果示意图) for a model with one free parameter.
-
-    The curve is ln p(X|θ). **E step** draws the bound L(q, θ) with q = p(Z|X,θ_old): it
-    touches the curve at θ_old. **M step** jumps to the maximum θ_new of that bound, where
-    ln p(X|θ_new) ≥ L(q, θ_new) ≥ L(q, θ_old) = ln p(X|θ_old). Earlier bounds stay, faded.
-    Attributes used by tests: ``stepper``, ``buttons``, ``label``, ``message``, ``picture``.
-    """
-
-    def __init__(self, model: EMModel, X: Any, params: Any, parameter: ScalarParameter, *,
-                 n_grid: int = 150, title: str = "") -> None:
-        if not isinstance(parameter, ScalarParameter):
-            raise TypeError("parameter must be an emlib.theory.ScalarParameter")
-        self.stepper = Stepper(model, X, params)
-        self.parameter = parameter
-        self.grid = parameter.grid(n_grid)
-        self._cache: dict[int, tuple[Record, np.ndarray]] = {}
-        self.curve = likelihood_curve(model, self.stepper.X, self.stepper.params, parameter,
-                                      self.grid)
-        self.buttons = {
-            "E step": _button("E step", "draw the bound L(q,θ) touching ln p at θ_old", "info"),
-            "M step": _button("M step", "jump to the maximum of the bound", "warning"),
-            "Undo": _button("Undo", "go back one half-step"),
-            "Reset": _button("Reset", "back to θ⁽⁰⁾"),
-        }
-        actions = {"E step": self.stepper.e, "M step": self.stepper.m,
-                   "Undo": self.stepper.undo, "Reset": self.stepper.reset}
-        for name, button in self.buttons.items():
-            button.on_click(lambda _b, act=actions[name]: self._act(act))
-        self.label = widgets.HTML()
-        self.message = widgets.HTML()
-        width = int(plotting.SIZES["wide"][0] * plotting.DPI)
-        self.picture = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px"))
-        header = [widgets.HTML(title)] if title else []
-        super().__init__(children=[*header, widgets.HBox(list(self.buttons.values())),
-                                   self.label, self.message, self.picture])
-        self._redraw()
-
-    def _act(self, action: Callable[[], Any]) -> None:
-        try:
-            action()
-            self.message.value = ""
-        except StepOrderError as error:
-            self.message.value = f"<b style='color:#D55E00'>{error}</b>"
-        self._redraw()
-
-    def bounds(self) -> list[tuple[float, np.ndarray]]:
-        """(θ where it touches, L(q, θ) on the grid) for every E step so far."""
-        s = self.stepper
-        out = []
-        for record in s.trace.records:
-            if record.step == "E":
-                key = id(record)
-                if key not in self._cache or self._cache[key][0] is not record:
-                    self._cache[key] = (record, bound_curve(s.model, s.X, record.posterior,
-                                                            record.params, self.parameter,
-                                                            self.grid))
-                out.append((self.parameter.get(record.params), self._cache[key][1]))
-        return out
-
-    def _redraw(self) -> None:
-        s = self.stepper
-        record = s.record
-        theta = self.parameter.get(s.params)
-        self.label.value = f"<code>{self.parameter.name} = {theta:.4f}; {record.summary()}</code>"
-        fig, ax = plotting.new_figure("wide")
-        jump = None
-        if record.step == "M":
-            previous = s.trace.records[-2]
-            jump = (self.parameter.get(previous.params), theta)
-        plotting.plot_em_effect(ax, self.grid, self.curve, self.bounds(), theta,
-                                jump=jump, parameter_name=self.parameter.name)
-        self.picture.value = plotting.figure_to_png(fig)
-
-    def summary(self) -> str:
-        theta = self.parameter.get(self.stepper.params)
-        return f"{self.parameter.name} = {theta:.4f}; {self.stepper.record.summary()}"
-
-
-def bound_gap_stepper(model: EMModel, X: Any, params: Any = None, *, title: str = "",
-                      rng: np.random.Generator | int | None = None) -> StepperWidget:
-    """An E/M stepper whose picture is the bar ln p(X|θ) = L(q, θ) + KL(q‖p) (chapter 07).
-
-    Works for any :class:`~emlib.em.EMModel`: after an E step the red KL segment vanishes,
-    after an M step both bars rise and the gap opens again.
-    """
-    check_instance(model, EMModel, "model")
-    objective = model.objective_name
-
-    def draw(ax: Any, record: Record) -> None:
-        plotting.plot_bound_gap(ax, record, objective_name=objective)
-
-    return StepperWidget(model, X, params, draw=draw, title=title, picture_size="small",
-                         rng=rng)

@@ -14,8 +14,6 @@ from emlib.ball import (
     CUPS,
     ThreePegModel,
     ThreePegParams,
-    ThreePegWidget,
-    ball_stepper,
     complete_data_mle,
     cup_counts,
     cup_probabilities,
@@ -26,6 +24,7 @@ from emlib.ball import (
     simulate_paths,
 )
 from emlib.em import StepOrderError, Stepper, run
+from emlib.views.ball import ThreePegWidget, ball_stepper
 
 COUNTS = {"a": 30, "b": 50, "c": 20}
 probability = st.floats(0.01, 0.99)

@@ -24,9 +24,8 @@ from emlib.gmm import (
     GMMParams,
     GMMPrior,
     MAPGaussianMixtureModel,
-    draw_gmm,
-    gmm_stepper,
 )
+from emlib.views.gmm import draw_gmm, gmm_stepper
 
 TYPES = list(COVARIANCE_TYPES)
 

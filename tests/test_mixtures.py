@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from laws import assert_em_laws
 
 from emlib.em import run
-from emlib.mixtures import BinomialMixture, BinomialMixtureParams, coin_stepper
+from emlib.mixtures import BinomialMixture, BinomialMixtureParams
+from emlib.views.mixtures import coin_stepper
 
 DO_BATZOGLOU = np.array([5, 9, 8, 4, 7])
 #: 18 sets of 20 tosses made with three coins (p = 0.1, 0.5, 0.9), fitted with two coins.

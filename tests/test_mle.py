@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emlib import mle
-from emlib.ball import ARTICLE_ROLLS, OnePegWidget, bernoulli_mle, count_outcomes
+from emlib.ball import ARTICLE_ROLLS, bernoulli_mle, count_outcomes
+from emlib.views.ball import OnePegWidget
 
 GRID = np.linspace(0.0, 1.0, 20_001)  # step 5e-5
 

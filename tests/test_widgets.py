@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emlib.mixtures import BinomialMixture, BinomialMixtureParams
-from emlib.views.stepper import BayesWidget, JensenWidget, KLWidget, StepperWidget
+from emlib.views.prereq import BayesWidget, JensenWidget, KLWidget
+from emlib.views.stepper import StepperWidget
 
 HEADS = np.array([5, 9, 8, 4, 7])
 START = BinomialMixtureParams(np.array([0.5, 0.5]), np.array([0.6, 0.5]))
@@ -126,6 +127,48 @@ def test_stepper_widget_rejects_bad_arguments():
         make_widget(picture_size="huge")
 
 
+@pytest.mark.parametrize("kwargs, error", [
+    ({"max_run": -1}, ValueError), ({"max_run": 0}, ValueError), ({"max_run": 2.5}, TypeError),
+    ({"max_run": True}, TypeError), ({"tol": float("nan")}, ValueError),
+    ({"tol": -1e-3}, ValueError), ({"tol": float("inf")}, ValueError), ({"tol": "1e-8"}, TypeError),
+])
+def test_run_settings_are_checked_when_the_widget_is_built_not_on_the_click(kwargs, error):
+    (name,) = kwargs
+    with pytest.raises(error, match=name):
+        make_widget(**kwargs)
+
+
+def test_run_without_tol_does_exactly_max_run_iterations():
+    w = make_widget(max_run=3, tol=None)
+    w.buttons["Run"].click()
+    assert w.stepper.record.iteration == 3 and w.message.value == ""
+
+
+def test_widgets_draw_into_one_agg_figure_and_leave_pyplot_alone():
+    """The picture is redrawn in place, off pyplot: no figure piles up, no backend changes."""
+    code = """
+import sys, matplotlib
+backend = matplotlib.rcParams._get_backend_or_none()
+from emlib.views.mixtures import coin_stepper
+w = coin_stepper()
+figure = w.canvas.figure
+pictures = {bytes(w.picture.value)}
+for name in ["E step", "M step", "E+M", "Undo"]:
+    w.buttons[name].click()
+    pictures.add(bytes(w.picture.value))
+assert w.canvas.figure is figure and len(pictures) == 5, len(pictures)
+assert "matplotlib.pyplot" not in sys.modules
+assert matplotlib.rcParams._get_backend_or_none() == backend
+print("ok")
+"""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
 def test_bayes_widget_follows_its_sliders():
     w = BayesWidget(["fair", "loaded"], [0.9, 0.1], [0.1, 0.6])
     np.testing.assert_allclose(w.posterior, [0.6, 0.4])
@@ -139,6 +182,43 @@ def test_bayes_widget_follows_its_sliders():
     assert "evidence" in w.label.value and np.all(np.isnan(w.posterior))
     with pytest.raises(ValueError, match="length"):
         BayesWidget(["a", "b"], [0.5, 0.5], [0.1])
+
+
+def test_prerequisite_widgets_refuse_what_their_sliders_would_clamp():
+    """A slider silently clamps a value outside its range: the widget refuses it instead."""
+    with pytest.raises(ValueError, match="likelihood"):
+        BayesWidget(["a", "b"], [0.5, 0.5], [1.5, 0.2])
+    with pytest.raises(ValueError, match="likelihood"):
+        BayesWidget(["a", "b"], [0.5, 0.5], [-0.1, 0.2])
+    with pytest.raises(ValueError, match="prior"):
+        BayesWidget(["a", "b"], [-1.0, 2.0], [0.5, 0.2])
+    with pytest.raises(ValueError, match="x"):
+        JensenWidget(x=(-1.0, 2.0, 3.0))
+    with pytest.raises(ValueError, match="x"):
+        JensenWidget(x=(0.5, 2.0, 5.0))
+    with pytest.raises(ValueError, match="weights"):
+        JensenWidget(weights=(-0.2, 0.6, 0.6))
+    with pytest.raises(ValueError, match="weights"):
+        JensenWidget(weights=(0.0, 0.0, 0.0))
+    with pytest.raises(ValueError, match="p"):
+        KLWidget(p=(-0.1, 0.6, 0.5))
+    with pytest.raises(ValueError, match="q"):
+        KLWidget(q=(0.0, 0.0, 0.0))
+    with pytest.raises(ValueError, match="q"):
+        KLWidget(q=(0.2, float("nan"), 0.3))
+
+
+def test_prerequisite_widgets_show_unnormalised_weights_as_the_distribution_they_mean():
+    """Weights that do not sum to 1 are renormalised before they reach the sliders, so no
+    slider clamps them (2 and 6 would both become 1 on a [0, 1] slider)."""
+    w = JensenWidget(weights=(2.0, 6.0, 2.0))
+    np.testing.assert_allclose([s.value for s in w.weight_sliders], [0.2, 0.6, 0.2])
+    np.testing.assert_allclose(w.weights, [0.2, 0.6, 0.2])
+    k = KLWidget(p=(2.0, 1.0, 1.0), q=(1.0, 1.0, 2.0))
+    np.testing.assert_allclose(k.p, [0.5, 0.25, 0.25])
+    np.testing.assert_allclose([s.value for s in k.q_sliders], [0.25, 0.25, 0.5])
+    b = BayesWidget(["a", "b"], [3.0, 1.0], [0.2, 0.4])
+    np.testing.assert_allclose(b.prior, [0.75, 0.25])
 
 
 def test_jensen_widget_gap_is_non_negative_for_convex_and_flips_for_concave():
@@ -178,3 +258,42 @@ def test_each_click_redraws_once():
     drawn.clear()
     w.slider.value = 1
     assert drawn == ["E"]
+
+
+def test_online_em_widget_checks_its_settings_when_built():
+    from emlib.theory import GaussianMixture1D, Mixture1DParams
+    from emlib.views.variants import OnlineEMWidget
+
+    x = np.concatenate([np.linspace(-2, 0, 20), np.linspace(1, 3, 20)])
+    start = Mixture1DParams([0.5, 0.5], [-1.0, 2.0], [1.0, 1.0])
+    model = GaussianMixture1D(2)
+    for kwargs, error, name in [({"seed": -1}, ValueError, "seed"),
+                                ({"seed": 1.5}, TypeError, "seed"),
+                                ({"batch_size": 0}, ValueError, "batch_size"),
+                                ({"alpha": float("nan")}, ValueError, "alpha")]:
+        with pytest.raises(error, match=name):
+            OnlineEMWidget(model, x, start, start, **kwargs)
+    with pytest.raises(TypeError, match="GaussianMixture1D"):
+        OnlineEMWidget(BinomialMixture(2, 10), x, start, start)
+
+
+def test_em_effect_widget_keeps_the_bounds_of_the_e_steps_in_its_trace_only():
+    from emlib.theory import OneMeanMixture, bound_curve
+    from emlib.views.theory import EMEffectWidget
+
+    x = np.concatenate([np.linspace(-3, 1, 30), np.linspace(0, 4, 45)])
+    model = OneMeanMixture([0.0, 2.0], [1.0, 1.0], [0.4, 0.6])
+    parameter = model.parameter(-4, 3)
+    w = EMEffectWidget(model, x, model.params_at(-3.5), parameter, n_grid=40)
+    for name in ["E step", "M step", "E step"]:
+        w.buttons[name].click()
+    assert [t for t, _ in w.bounds()] == [-3.5, parameter.get(w.stepper.params)]
+    w.buttons["Undo"].click()
+    assert len(w.bounds()) == 1
+    w.buttons["Reset"].click()
+    assert w.bounds() == []
+    w.buttons["E step"].click()
+    (touch, curve), = w.bounds()
+    fresh = bound_curve(model, w.stepper.X, w.stepper.posterior, w.stepper.params, parameter,
+                        w.grid)
+    assert touch == -3.5 and np.array_equal(curve, fresh)

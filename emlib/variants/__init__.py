@@ -9,19 +9,22 @@ one of its two moves:
   steps of gradient ascent with backtracking (:func:`gradient_ascent`) from θ_old.
 * **Variational EM** (:class:`HardAssignmentEM`): q is restricted to a family (here one-hot
   assignments); the E step maximises L over the family, a gap KL(q‖p) > 0 remains, and L —
-  not ln p — is what never decreases.
+  not ln p — is what never decreases. :class:`VariationalGaussianMixture1D`: variational
+  Bayes with a factorised q(Z) q(π, μ, Λ), fitted through :func:`emlib.em.run`.
 * **Online (stepwise) EM** (:class:`OnlineEM`, Cappé & Moulines 2009): expected sufficient
-  statistics are averaged over mini-batches with step sizes η_t = (t + t₀)^(−α).
+  statistics (the :class:`~emlib.em.SufficientStatisticsModel` protocol) are averaged over
+  mini-batches with step sizes η_t = (t + t₀)^(−α).
 * **EM with features** (:class:`FeaturizedMixture`, Berg-Kirkpatrick et al., "Painless
   Unsupervised Learning with Features", ACL 2010): a mixture of multinomials whose emission
   distributions are log-linear, θ_k(w) ∝ exp(β_kᵀ f(w)); its M step has no closed form.
 
-Numpy only; SciPy's L-BFGS appears in the tests and the notebook as a reference.
+numpy, with SciPy where it is the standard tool: special functions (ψ, ln Γ) and the
+L-BFGS-B optimiser of the featurized M step.
 """
 
 from __future__ import annotations
 
-from .ascent import AscentResult, gradient_ascent, lbfgs_ascent
+from .ascent import AscentResult, gradient_ascent
 from .features import (
     BagOfWords,
     CountData,
@@ -32,8 +35,13 @@ from .features import (
 )
 from .generalized import GEMPosterior, GeneralizedEM
 from .map_em import MAPBinomialMixture, MAPGaussianMixture, MAPGaussianMixture1D
-from .online import OnlineEM, OnlineEMWidget, statistics_functions
-from .variational import HardAssignmentEM, VariationalGaussianMixture1D, VBParams, digamma
+from .online import OnlineEM
+from .variational import (
+    HardAssignmentEM,
+    VariationalGaussianMixture1D,
+    VariationalGaussianMixture1DModel,
+    VBParams,
+)
 
 __all__ = [
     "AscentResult",
@@ -48,13 +56,10 @@ __all__ = [
     "MAPGaussianMixture",
     "MAPGaussianMixture1D",
     "OnlineEM",
-    "OnlineEMWidget",
     "VBParams",
     "VariationalGaussianMixture1D",
+    "VariationalGaussianMixture1DModel",
     "bag_of_words",
-    "digamma",
     "gradient_ascent",
-    "lbfgs_ascent",
-    "statistics_functions",
     "word_features",
 ]

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.optimize import minimize
 
 from .._validation import as_float_array, check_distribution, check_int, check_real
 from ..em import LatentClassModel
 from ..theory import VectorMap
-from .ascent import AscentResult, gradient_ascent, lbfgs_ascent
+from .ascent import AscentResult, gradient_ascent
 from .map_em import _MAPObjective
 
 __all__ = [
@@ -132,8 +133,8 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
 
         Σ_w e_kw ln θ_k(w) − λ‖β_k‖²/2,   gradient  Fᵀ(e_k − E_k θ_k) − λβ_k
 
-    which has no closed form: :meth:`m_step` runs L-BFGS (:func:`lbfgs_ascent`) from β = 0
-    for up to ``max_inner`` steps (an "exact" M step, to ‖∇‖∞ ≤ ``inner_tol``);
+    which has no closed form (:meth:`beta_objective`): :meth:`m_step` runs SciPy's L-BFGS-B
+    from β = 0 for up to ``max_inner`` steps (an "exact" M step, to ‖∇‖∞ ≤ ``inner_tol``);
     :meth:`newton_beta` is Newton's method for small feature sets; :class:`GeneralizedEM`
     instead takes a few cheap gradient steps from β_old. With identity features only and
     λ → 0 this is the plain mixture of multinomials, whose M step is θ_k(w) = e_kw / E_k.
@@ -189,8 +190,17 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
         return log_w + X.log_coefficient[:, None] + X.counts @ log_theta.T
 
     # -- M step ---------------------------------------------------------------------------
-    def _beta_objective(self, expected: np.ndarray) -> tuple[Callable, Callable]:
+    def beta_objective(self, expected: Any) -> tuple[Callable, Callable]:
+        """(f, ∇f) of the M step for β, on the flattened (K·P) vector β:
+
+            f(β) = Σ_kw e_kw ln θ_k(w) − λ‖β‖²/2,   ∇_β_k f = Fᵀ(e_k − E_k θ_k) − λβ_k
+
+        for expected counts ``expected`` e_kw = Σ_d q_dk c_dw (K, V). Concave."""
+        expected = as_float_array(expected, "expected", ndim=2)
         k, p = self.n_components, self.features.shape[1]
+        if expected.shape != (k, self.features.shape[0]):
+            raise ValueError(f"expected must be (K, V) = {(k, self.features.shape[0])}, got "
+                             f"{expected.shape}")
         totals = expected.sum(axis=1, keepdims=True)
 
         def value(flat: np.ndarray) -> float:
@@ -209,63 +219,74 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
 
     def fit_beta(self, expected: np.ndarray, beta0: np.ndarray, max_steps: int) -> AscentResult:
         """Gradient ascent on Σ_kw e_kw ln θ_k(w) − λ‖β‖²/2 from ``beta0``."""
-        value, gradient = self._beta_objective(expected)
+        value, gradient = self.beta_objective(expected)
         return gradient_ascent(value, gradient, np.asarray(beta0, float).ravel(),
                                max_steps=max_steps, tol=self.inner_tol)
 
-    def newton_beta(self, expected: np.ndarray, beta0: np.ndarray, max_steps: int
-                    ) -> tuple[np.ndarray, int]:
-        """Newton's method with backtracking on each β_k (the "exact" M step).
+    def newton_beta(self, expected: Any, beta0: Any, max_steps: int) -> tuple[np.ndarray, int]:
+        """Newton's method on each β_k (an "exact" M step that uses second derivatives).
 
-        Hessian of Σ_w e_kw ln θ_k(w) − λ‖β_k‖²/2:  −E_k Fᵀ(diag θ_k − θ_k θ_kᵀ)F − λI,
-        negative definite for λ > 0. Returns β and the number of Newton steps taken.
+        Hessian of f_k(β_k) = Σ_w e_kw ln θ_k(w) − λ‖β_k‖²/2:
+
+            ∇²f_k = −E_k Fᵀ(diag θ_k − θ_k θ_kᵀ)F − λI      (negative definite for λ > 0)
+
+        maximised by SciPy's trust-region Newton method (``minimize(method="trust-exact")``)
+        to ‖∇‖ ≤ ``inner_tol``, at most ``max_steps`` steps per class. Returns β (K, P) and
+        the number of Newton steps taken in all.
         """
+        expected = as_float_array(expected, "expected", ndim=2)
         F, lam = self.features, self.l2
-        beta = np.array(beta0, float)
+        beta = as_float_array(beta0, "beta0", ndim=2).copy()
+        if expected.shape != (self.n_components, F.shape[0]) or beta.shape != (
+                self.n_components, F.shape[1]):
+            raise ValueError(f"expected must be (K, V) = {(self.n_components, F.shape[0])} and "
+                             f"beta0 (K, P) = {(self.n_components, F.shape[1])}")
+        max_steps = check_int(max_steps, "max_steps", low=1)
         steps = 0
         for k in range(self.n_components):
             e_k, total = expected[k], expected[k].sum()
 
-            def value(b: np.ndarray, e_k: np.ndarray = e_k) -> float:
+            def softmax(b: np.ndarray) -> np.ndarray:
+                s = F @ b
+                theta = np.exp(s - s.max())
+                return theta / theta.sum()
+
+            def minus_f(b: np.ndarray, e_k: np.ndarray = e_k, total: float = total) -> float:
                 s = F @ b
                 top = s.max()
-                return float(e_k @ s - e_k.sum() * (np.log(np.exp(s - top).sum()) + top)
-                             - 0.5 * lam * b @ b)
+                return -float(e_k @ s - total * (np.log(np.exp(s - top).sum()) + top)
+                              - 0.5 * lam * b @ b)
 
-            current = value(beta[k])
-            for _ in range(max_steps):
-                s = F @ beta[k]
-                theta = np.exp(s - s.max())
-                theta /= theta.sum()
-                grad = F.T @ (e_k - total * theta) - lam * beta[k]
-                if np.max(np.abs(grad)) <= self.inner_tol:
-                    break
+            def minus_gradient(b: np.ndarray, e_k: np.ndarray = e_k,
+                               total: float = total) -> np.ndarray:
+                return -(F.T @ (e_k - total * softmax(b)) - lam * b)
+
+            def minus_hessian(b: np.ndarray, total: float = total) -> np.ndarray:
+                theta = softmax(b)
                 mean_f = F.T @ theta
                 # einsum, not BLAS: small matrices, and no thread oversubscription
-                hessian = total * (np.einsum("vi,vj->ij", F * theta[:, None], F)
-                                   - np.outer(mean_f, mean_f))
-                hessian[np.diag_indices_from(hessian)] += lam + 1e-10
-                direction = np.linalg.solve(hessian, grad)
-                t = 1.0
-                while t > 1e-12:
-                    candidate = beta[k] + t * direction
-                    new = value(candidate)
-                    if new >= current:
-                        break
-                    t /= 2
-                else:
-                    break
-                beta[k], current = candidate, new
-                steps += 1
+                h = total * (np.einsum("vi,vj->ij", F * theta[:, None], F)
+                             - np.outer(mean_f, mean_f))
+                h[np.diag_indices_from(h)] += lam
+                return h
+
+            result = minimize(minus_f, beta[k], jac=minus_gradient, hess=minus_hessian,
+                              method="trust-exact",
+                              options={"gtol": self.inner_tol, "maxiter": max_steps})
+            beta[k] = result.x
+            steps += int(result.nit)
         return beta, steps
 
     def m_step(self, X: CountData, posterior: np.ndarray) -> FeatureMixtureParams:
-        """π_k = N_k/n; β = argmax by :func:`lbfgs_ascent` from β = 0 (to ``inner_tol``)."""
+        """π_k = N_k/n; β = argmax f (:meth:`beta_objective`) by SciPy's L-BFGS-B from β = 0
+        (to ‖∇f‖∞ ≤ ``inner_tol``, at most ``max_inner`` iterations)."""
         expected = posterior.T @ X.counts
-        value, gradient = self._beta_objective(expected)
-        result = lbfgs_ascent(value, gradient, np.zeros(self.n_components
+        value, gradient = self.beta_objective(expected)
+        result = minimize(lambda b: -value(b), np.zeros(self.n_components
                                                         * self.features.shape[1]),
-                              max_steps=self.max_inner, tol=self.inner_tol, ftol=1e-14)
+                          jac=lambda b: -gradient(b), method="L-BFGS-B",
+                          options={"maxiter": self.max_inner, "gtol": self.inner_tol,
+                                   "ftol": 1e-14})
         return FeatureMixtureParams(posterior.mean(axis=0),
                                     result.x.reshape(self.n_components, -1))
 

@@ -1,5 +1,14 @@
 """Variational EM: q restricted to a family (one-hot assignments), and variational
 Bayes for the 1-D Gaussian mixture with a factorised q (chapter ``09_em_variants``).
+
+Variational Bayes as EM (Bishop PRML §10.2): θ is q(π, μ, Λ), the "posterior" is q(Z) = r,
+and the objective is the ELBO. Its two steps, with ln ρ_nk = E[ln π_k] + ½E[ln Λ_k]
+− ½ ln 2π − ½(1/β_k + ν_k W_k (x_n − m_k)²) and N_k = Σ_n r_nk, x̄_k, S_k the weighted
+mean and variance:
+
+    "E step"   r_nk = ρ_nk / Σ_j ρ_nj
+    "M step"   α_k = α₀ + N_k,  β_k = β₀ + N_k,  m_k = (β₀m₀ + N_k x̄_k)/β_k,  ν_k = ν₀ + N_k,
+               W_k⁻¹ = W₀⁻¹ + N_k S_k + β₀N_k/(β₀+N_k) (x̄_k − m₀)²
 """
 
 from __future__ import annotations
@@ -8,16 +17,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from scipy.special import digamma, gammaln
 
 from .._validation import as_float_array, check_int, check_real
-from ..em import EMModel, Evaluation, LatentClassModel
+from ..em import EMModel, Evaluation, LatentClassModel, Trace
+from ..estimator import EMEstimator
 from ..prereq import xlogy
 
 __all__ = [
     "HardAssignmentEM",
     "VBParams",
     "VariationalGaussianMixture1D",
-    "digamma",
+    "VariationalGaussianMixture1DModel",
 ]
 
 
@@ -77,24 +88,6 @@ class HardAssignmentEM(EMModel):
 # ----------------------------------------------------------------------------------------
 # Variational Bayes: a factorised q(Z) q(π, μ, Λ) for the 1-D Gaussian mixture
 # ----------------------------------------------------------------------------------------
-def digamma(x: Any) -> np.ndarray:
-    """ψ(x) = d/dx ln Γ(x) for x > 0: recurrence ψ(x) = ψ(x+1) − 1/x up to x ≥ 6, then
-    the asymptotic series ln x − 1/(2x) − Σ B_2k / (2k x^2k) (error < 1e-12)."""
-    x = as_float_array(x, "x")
-    if np.any(x <= 0):
-        raise ValueError("x must be positive")
-    shift = np.zeros_like(x)
-    x = x.copy()
-    while np.any(x < 6):
-        small = x < 6
-        shift[small] -= 1 / x[small]
-        x[small] += 1
-    inv2 = 1 / (x * x)
-    series = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240
-                                                                           - inv2 / 132))))
-    return np.log(x) - 0.5 / x - series + shift
-
-
 @dataclass(frozen=True)
 class VBParams:
     """q(π, μ, Λ) = Dir(π|α) Π_k N(μ_k | m_k, (β_k Λ_k)⁻¹) Gam(Λ_k | ν_k/2, rate 1/(2W_k))."""
@@ -116,21 +109,23 @@ class VBParams:
         return 1 / (self.nu * self.W)
 
 
-class VariationalGaussianMixture1D:
-    """Variational Bayes for a 1-D Gaussian mixture (Bishop PRML §10.2), chapter 09.
+class VariationalGaussianMixture1DModel(EMModel):
+    """Variational Bayes for a 1-D Gaussian mixture as an EM model (Bishop PRML §10.2).
 
     The family: q(Z, π, μ, Λ) = q(Z) q(π, μ, Λ) — factorised, so the posterior's coupling
-    between labels and parameters is lost, and KL(q‖p) > 0 remains. Coordinate ascent on
-    the evidence lower bound (ELBO) alternates
-
-    * "E step": r_nk ∝ exp(E[ln π_k] + ½E[ln Λ_k] − ½ ln 2π − ½(1/β_k + ν_k W_k (x_n − m_k)²)),
-    * "M step": α_k = α₀ + N_k, β_k = β₀ + N_k, m_k = (β₀m₀ + N_k x̄_k)/β_k, ν_k = ν₀ + N_k,
-      W_k⁻¹ = W₀⁻¹ + N_k S_k + β₀N_k/(β₀+N_k) (x̄_k − m₀)²,
-
-    and the ELBO (:meth:`elbo`, Bishop 10.70–10.77) never decreases. Priors default to
-    scikit-learn's ``BayesianGaussianMixture`` (α₀ = 1/K, β₀ = 1, m₀ = mean of X,
-    ν₀ = 1, W₀⁻¹ = var X) so the two can be compared from the same start.
+    between labels and parameters is lost. In EM's terms θ = q(π, μ, Λ) (a
+    :class:`VBParams`) and the posterior is q(Z) = r (n, K); coordinate ascent on the
+    evidence lower bound ELBO(r, θ) (:meth:`lower_bound`, Bishop 10.70–10.77) alternates
+    the two steps of the module docstring. The objective reported as ``log_likelihood`` is
+    F(θ) = max_r ELBO(r, θ) = ELBO(r*(θ), θ), and F(θ) − ELBO(r, θ) = Σ_n KL(r_n ‖ r*_n)
+    (:meth:`kl_divergence`), so chapter 07's laws hold with F in the place of ln p(X|θ):
+    the E step closes that gap, the M step raises the bound, F never decreases. (F itself
+    is below ln p(X): the factorised family leaves a gap no step can close.) Priors default
+    to scikit-learn's ``BayesianGaussianMixture`` (α₀ = 1/K, β₀ = 1, m₀ = mean of X, ν₀ = 1,
+    W₀⁻¹ = var X) so the two can be compared from the same start.
     """
+
+    objective_name = "ELBO at the best q(Z)"
 
     def __init__(self, n_components: int, *, weight_concentration: float | None = None,
                  mean_precision: float = 1.0, mean_prior: float | None = None,
@@ -147,15 +142,51 @@ class VariationalGaussianMixture1D:
                        else check_real(covariance_prior, "covariance_prior", low=0.0,
                                        low_open=True))
 
+    def validate_data(self, X: Any) -> np.ndarray:
+        """The data as a 1-D float array of at least K points (and 2, for var X)."""
+        X = as_float_array(X, "X", ndim=1)
+        if X.size < max(2, self.n_components):
+            raise ValueError(f"X needs at least max(2, n_components) = "
+                             f"{max(2, self.n_components)} points, got {X.size}")
+        with np.errstate(over="ignore", under="ignore"):
+            spread = float(np.ptp(X))
+            if not np.isfinite(spread * spread * X.size):
+                raise ValueError(f"X spans {spread:g}: its squared deviations overflow "
+                                 "float64; rescale X")
+            if self.w0_inv is None and not X.var() > 0:
+                raise ValueError("X is constant (or its variance underflows float64): the "
+                                 "default covariance_prior var(X) is 0; rescale X or give "
+                                 "covariance_prior")
+        return X
+
     def _priors(self, X: np.ndarray) -> tuple[float, float]:
         m0 = float(X.mean()) if self.m0 is None else self.m0
         w0_inv = float(X.var(ddof=1)) if self.w0_inv is None else self.w0_inv
         return m0, w0_inv
 
-    def update_params(self, X: Any, resp: Any) -> VBParams:
-        """q(π, μ, Λ) given q(Z) = ``resp`` (the "M step")."""
-        X = as_float_array(X, "X", ndim=1)
-        r = as_float_array(resp, "resp", ndim=2)
+    def _check_resp(self, X: np.ndarray, resp: Any, name: str) -> np.ndarray:
+        r = as_float_array(resp, name, ndim=2)
+        if r.shape != (len(X), self.n_components):
+            raise ValueError(f"{name} must be an (n, K) = {(len(X), self.n_components)} matrix "
+                             f"of responsibilities, got shape {r.shape}")
+        if np.any(r < 0) or np.any(r.sum(axis=1) > 1 + 1e-8):
+            raise ValueError(f"{name} must have entries >= 0 and rows summing to at most 1")
+        return r
+
+    def init_params(self, X: Any, rng: np.random.Generator) -> VBParams:
+        """θ⁽⁰⁾ = the M step on one-hot responsibilities at K distinct random points
+        (scikit-learn's ``init_params="random_from_data"``)."""
+        X = self.validate_data(X)
+        resp = np.zeros((len(X), self.n_components))
+        resp[rng.choice(len(X), self.n_components, replace=False),
+             np.arange(self.n_components)] = 1.0
+        return self.m_step(X, resp)
+
+    def m_step(self, X: Any, posterior: Any) -> VBParams:
+        """q(π, μ, Λ) given q(Z) = ``posterior`` (rows may sum to less than 1, as
+        scikit-learn's partial initial responsibilities do)."""
+        X = self.validate_data(X)
+        r = self._check_resp(X, posterior, "posterior")
         m0, w0_inv = self._priors(X)
         nk = r.sum(axis=0) + 10 * np.finfo(float).eps
         xbar = r.T @ X / nk
@@ -166,26 +197,30 @@ class VariationalGaussianMixture1D:
         return VBParams(self.alpha0 + nk, beta, m, 1 / W_inv, self.nu0 + nk)
 
     def _expectations(self, params: VBParams) -> tuple[np.ndarray, np.ndarray]:
-        log_pi = digamma(params.alpha) - digamma(np.array([params.alpha.sum()]))[0]
+        """E[ln π_k] = ψ(α_k) − ψ(Σα) and E[ln Λ_k] = ψ(ν_k/2) + ln 2 + ln W_k."""
+        log_pi = digamma(params.alpha) - digamma(params.alpha.sum())
         log_lambda = digamma(params.nu / 2) + np.log(2) + np.log(params.W)
         return log_pi, log_lambda
 
-    def responsibilities(self, X: Any, params: VBParams) -> np.ndarray:
-        """q(Z) given q(π, μ, Λ) (the "E step")."""
-        X = as_float_array(X, "X", ndim=1)
+    def _log_rho(self, X: np.ndarray, params: VBParams) -> np.ndarray:
         log_pi, log_lambda = self._expectations(params)
-        log_rho = (log_pi + 0.5 * log_lambda - 0.5 * np.log(2 * np.pi)
-                   - 0.5 * (1 / params.beta + params.nu * params.W * (X[:, None] - params.m) ** 2))
-        log_rho -= log_rho.max(axis=1, keepdims=True)
-        r = np.exp(log_rho)
-        return r / r.sum(axis=1, keepdims=True)
+        return (log_pi + 0.5 * log_lambda - 0.5 * np.log(2 * np.pi)
+                - 0.5 * (1 / params.beta + params.nu * params.W * (X[:, None] - params.m) ** 2))
 
-    def elbo(self, X: Any, resp: Any, params: VBParams) -> float:
-        """The evidence lower bound L(q) = E_q[ln p(X, Z, π, μ, Λ)] − E_q[ln q] (≤ ln p(X))."""
-        from math import lgamma
+    @staticmethod
+    def _normalise(log_rho: np.ndarray) -> np.ndarray:
+        """ln r* = ln ρ − ln Σ_k ρ (log-sum-exp)."""
+        top = log_rho.max(axis=1, keepdims=True)
+        return log_rho - (top + np.log(np.exp(log_rho - top).sum(axis=1, keepdims=True)))
 
-        X = as_float_array(X, "X", ndim=1)
-        r = as_float_array(resp, "resp", ndim=2)
+    def e_step(self, X: Any, params: VBParams) -> np.ndarray:
+        """q(Z) given q(π, μ, Λ): r_nk = ρ_nk / Σ_j ρ_nj."""
+        return np.exp(self._normalise(self._log_rho(self.validate_data(X), params)))
+
+    def lower_bound(self, X: Any, posterior: Any, params: VBParams) -> float:
+        """ELBO(r, θ) = E_q[ln p(X, Z, π, μ, Λ)] − E_q[ln q] (Bishop 10.70–10.77)."""
+        X = self.validate_data(X)
+        r = self._check_resp(X, posterior, "posterior")
         m0, w0_inv = self._priors(X)
         a0, b0, nu0, K = self.alpha0, self.beta0, self.nu0, self.n_components
         alpha, beta, m, W, nu = params.alpha, params.beta, params.m, params.W, params.nu
@@ -195,11 +230,11 @@ class VariationalGaussianMixture1D:
         sk = (r * (X[:, None] - xbar) ** 2).sum(axis=0) / nk
         log2pi = np.log(2 * np.pi)
 
-        def log_c(a: np.ndarray) -> float:
-            return lgamma(float(a.sum())) - sum(lgamma(float(v)) for v in a)
+        def log_c(a: np.ndarray) -> float:      # ln of the Dirichlet normaliser
+            return float(gammaln(a.sum()) - gammaln(a).sum())
 
-        def log_b(w: np.ndarray, v: np.ndarray) -> np.ndarray:
-            return -v / 2 * np.log(w) - v / 2 * np.log(2) - np.array([lgamma(t / 2) for t in v])
+        def log_b(w: np.ndarray, v: np.ndarray) -> np.ndarray:   # ln of the Wishart's
+            return -v / 2 * np.log(w) - v / 2 * np.log(2) - gammaln(v / 2)
 
         e_lik = 0.5 * np.sum(nk * (log_lambda - 1 / beta - nu * sk * W
                                    - nu * W * (xbar - m) ** 2 - log2pi))
@@ -216,20 +251,75 @@ class VariationalGaussianMixture1D:
                                    - entropy_lambda))
         return float(e_lik + e_z + e_pi + e_mu_lambda - q_z - q_pi - q_mu_lambda)
 
-    def fit(self, X: Any, resp: Any, *, max_iter: int = 100, tol: float = 1e-8
-            ) -> tuple[VBParams, np.ndarray, list[float]]:
-        """Coordinate ascent from q(Z) = ``resp``: M, then (E, M) until the ELBO rises by
-        less than ``tol``. Returns q(π, μ, Λ), q(Z) and the ELBO after every (E, M)."""
-        X = as_float_array(X, "X", ndim=1)
-        max_iter = check_int(max_iter, "max_iter", low=0)
-        tol = check_real(tol, "tol", low=0.0)
-        r = as_float_array(resp, "resp", ndim=2)
-        params = self.update_params(X, r)  # ``resp`` may be partial (scikit-learn's init)
-        history: list[float] = []
-        for _ in range(max_iter):
-            r = self.responsibilities(X, params)
-            params = self.update_params(X, r)
-            history.append(self.elbo(X, r, params))
-            if len(history) > 1 and history[-1] - history[-2] < tol:
-                break
-        return params, r, history
+    def log_likelihood(self, X: Any, params: VBParams) -> float:
+        """F(θ) = max_r ELBO(r, θ) = ELBO(r*(θ), θ): the objective coordinate ascent climbs."""
+        return self.lower_bound(X, self.e_step(X, params), params)
+
+    def kl_divergence(self, X: Any, posterior: Any, params: VBParams) -> float:
+        """Σ_n KL(r_n ‖ r*_n) = Σ_nk r_nk ln(r_nk / r*_nk) = F(θ) − ELBO(r, θ)."""
+        X = self.validate_data(X)
+        r = self._check_resp(X, posterior, "posterior")
+        return float(np.sum(xlogy(r, r)) - np.sum(r * self._normalise(self._log_rho(X, params))))
+
+    def evaluate(self, X: Any, params: VBParams, posterior: Any = None) -> Evaluation:
+        """F(θ), r*(θ), and ELBO and KL for ``posterior`` and for r* itself (KL = 0)."""
+        X = self.validate_data(X)
+        log_r = self._normalise(self._log_rho(X, params))
+        exact = np.exp(log_r)
+        objective = self.lower_bound(X, exact, params)
+        if posterior is None:
+            return Evaluation(objective, exact, objective, 0.0, objective, 0.0)
+        r = self._check_resp(X, posterior, "posterior")
+        kl = float(np.sum(xlogy(r, r)) - np.sum(r * log_r))
+        return Evaluation(objective, exact, self.lower_bound(X, r, params), kl, objective, 0.0)
+
+
+class VariationalGaussianMixture1D(EMEstimator):
+    """Variational Bayes for a 1-D Gaussian mixture, fitted through :func:`emlib.em.run`
+    (chapter ``09_em_variants``; the model is :class:`VariationalGaussianMixture1DModel`).
+
+    ``fit(X)`` starts from the M step on ``resp_init`` (n, K) when given, else on one-hot
+    responsibilities at K random data points drawn with ``random_state`` (scikit-learn's
+    ``init_params="random_from_data"``), and runs coordinate ascent until one iteration
+    raises the objective by less than ``tol`` (``tol=None``: exactly ``max_iter``). Fitted:
+    ``params_`` (q(π, μ, Λ)), ``weights_`` E[π], ``means_`` m, ``variances_`` 1/E[Λ],
+    ``resp_`` q(Z), ``lower_bounds_`` (the ELBO after each iteration, as scikit-learn's
+    ``lower_bounds_``), ``lower_bound_``, ``trace_``, ``n_iter_``, ``converged_``.
+    """
+
+    def __init__(self, n_components: int, *, weight_concentration: float | None = None,
+                 mean_precision: float = 1.0, mean_prior: float | None = None,
+                 degrees_of_freedom: float = 1.0, covariance_prior: float | None = None,
+                 max_iter: int = 100, tol: float | None = 1e-8,
+                 random_state: np.random.Generator | int | None = None,
+                 resp_init: Any = None) -> None:
+        self.n_components = n_components
+        self.weight_concentration = weight_concentration
+        self.mean_precision = mean_precision
+        self.mean_prior = mean_prior
+        self.degrees_of_freedom = degrees_of_freedom
+        self.covariance_prior = covariance_prior
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.resp_init = resp_init
+
+    def _make_model(self) -> VariationalGaussianMixture1DModel:
+        return VariationalGaussianMixture1DModel(
+            self.n_components, weight_concentration=self.weight_concentration,
+            mean_precision=self.mean_precision, mean_prior=self.mean_prior,
+            degrees_of_freedom=self.degrees_of_freedom, covariance_prior=self.covariance_prior)
+
+    def _initial_params(self, model: VariationalGaussianMixture1DModel, X: Any,
+                        rng: np.random.Generator) -> VBParams:
+        if self.resp_init is None:
+            return model.init_params(X, rng)
+        return model.m_step(X, model._check_resp(X, self.resp_init, "resp_init"))
+
+    def _set_fitted(self, model: EMModel, X: Any, trace: Trace) -> None:
+        params = trace.params
+        self.weights_ = params.weights
+        self.means_ = params.m
+        self.variances_ = params.variances
+        self.resp_ = trace.posterior
+        self.lower_bounds_ = trace.column("lower_bound", step="M")

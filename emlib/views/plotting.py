@@ -1,8 +1,15 @@
-"""Every drawing the notebooks and widgets share, in one style.
+"""The course's style and every drawing the notebooks and widgets share.
 
 Figures have fixed sizes (``SIZES``) and a dpi of at most 100, so notebooks stay small
-and pictures look the same everywhere. Widgets render a figure to PNG bytes with
-:func:`figure_to_png` (which closes it: no pile-up of open figures).
+and pictures look the same everywhere. Two kinds of figure, and neither changes the
+user's matplotlib backend:
+
+* :class:`Canvas` — a widget's picture: one :class:`~matplotlib.figure.Figure` on its own
+  Agg canvas, outside pyplot, cleared and redrawn on every click and rendered to PNG bytes
+  (for ``ipywidgets.Image``). Nothing of it reaches pyplot, so nothing leaks into a cell's
+  output.
+* :func:`new_figure` — a figure for a notebook cell, made by pyplot so that the notebook's
+  backend (inline, ipympl, …) shows it. pyplot is imported only here, when a cell asks.
 """
 
 from __future__ import annotations
@@ -13,36 +20,29 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+from matplotlib.ticker import MaxNLocator
 
-if matplotlib.get_backend().lower() not in ("module://matplotlib_inline.backend_inline",
-                                            "inline", "agg", "pdf", "svg", "ps", "cairo"):
-    matplotlib.use("Agg")  # headless by default; notebooks keep their inline backend
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Ellipse  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from .._validation import as_float_array, check_instance  # noqa: E402
-from ..em import Record  # noqa: E402
+from .._validation import as_float_array, check_instance
+from ..em import Record
 
 __all__ = [
     "COLORS",
     "DPI",
     "SIZES",
     "STEP_COLORS",
+    "Canvas",
     "component_colors",
     "course_style",
     "figure_to_png",
     "new_figure",
-    "plot_bound_gap",
     "plot_covariance_ellipse",
-    "plot_em_effect",
     "plot_plsa_graphical_model",
-    "plot_topic_words",
     "plot_trace",
-    "plot_word_posteriors",
 ]
 
 #: Resolution of every course figure (≤ 100 keeps notebooks light).
@@ -87,30 +87,72 @@ _FIXED_MARGINS = {"left": 0.14, "right": 0.97, "bottom": 0.15, "top": 0.9, "wspa
                   "hspace": 0.45}
 
 
-def new_figure(size: str = "square", ncols: int = 1, nrows: int = 1, *, fast: bool = False,
-               **subplot_kw: Any) -> tuple[Figure, Any]:
-    """A new figure of one of the named ``SIZES`` in the course style, with its axes.
-
-    ``fast=True`` uses fixed margins instead of matplotlib's constrained layout: widgets
-    redraw on every click and the layout engine would cost as much as the drawing.
-    """
+def _check_size(size: str) -> tuple[float, float]:
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+    return SIZES[size]
+
+
+def new_figure(size: str = "square", ncols: int = 1, nrows: int = 1, *, fast: bool = False,
+               **subplot_kw: Any) -> tuple[Figure, Any]:
+    """A new pyplot figure of one of the named ``SIZES`` in the course style, with its axes.
+
+    For notebook cells: the figure belongs to pyplot, so the notebook's backend shows it
+    (``plt.show()``). Widgets use :class:`Canvas` instead. ``fast=True`` uses
+    fixed margins instead of matplotlib's constrained layout.
+    """
+    import matplotlib.pyplot as plt  # only a notebook cell needs pyplot
+
+    figsize = _check_size(size)
     layout = {"gridspec_kw": _FIXED_MARGINS} if fast else {"layout": "constrained"}
     with course_style():
-        fig, axes = plt.subplots(nrows, ncols, figsize=SIZES[size], dpi=DPI, **layout,
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, dpi=DPI, **layout,
                                  **subplot_kw)
     return fig, axes
 
 
 def figure_to_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (for ``ipywidgets.Image``); the figure is closed."""
+    """The figure as PNG bytes; a pyplot figure is closed (no pile-up of open figures)."""
     check_instance(fig, Figure, "fig")
     buffer = io.BytesIO()
     with course_style():
         fig.savefig(buffer, format="png", dpi=DPI)
-    plt.close(fig)
+    if getattr(fig.canvas, "manager", None) is not None:  # made by pyplot: let it go
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     return buffer.getvalue()
+
+
+class Canvas:
+    """A widget's picture: one Figure on an Agg canvas, redrawn in place (DESIGN.md §3).
+
+    ``axes = canvas.subplots(ncols=2)`` clears the figure and returns fresh axes with
+    fixed margins (a layout engine would cost as much as the drawing); draw into them,
+    then ``canvas.png()`` gives the PNG bytes. The figure never enters pyplot, so the
+    user's backend is neither consulted nor changed.
+    """
+
+    def __init__(self, size: str = "square") -> None:
+        self.size = size
+        self.figure = Figure(figsize=_check_size(size), dpi=DPI)
+        FigureCanvasAgg(self.figure)
+
+    @property
+    def width_px(self) -> int:
+        """The picture's width in pixels (the widget shows each PNG at its own size)."""
+        return int(SIZES[self.size][0] * DPI)
+
+    def subplots(self, ncols: int = 1, nrows: int = 1, **subplot_kw: Any) -> Any:
+        """Clear the figure and return ``nrows`` × ``ncols`` new axes in the course style."""
+        self.figure.clear()
+        with course_style():
+            return self.figure.subplots(nrows, ncols, gridspec_kw=dict(_FIXED_MARGINS),
+                                        **subplot_kw)
+
+    def png(self) -> bytes:
+        """The figure as it is now, as PNG bytes."""
+        return figure_to_png(self.figure)
 
 
 def component_colors(k: int) -> list[str]:
@@ -157,30 +199,6 @@ def plot_trace(ax: Axes, records: Sequence[Record], current: int | None = None,
     ax.legend(loc="lower right", ncol=2, frameon=False)
 
 
-def plot_bound_gap(ax: Axes, record: Record, objective_name: str = "ln p(X|θ)") -> None:
-    """The decomposition ln p(X|θ) = L(q, θ) + KL(q ‖ p(Z|X,θ)) of one half-step as bars.
-
-    The green bar reaches L(q, θ), the red segment on top of it is KL(q‖p), together
-    exactly ln p(X|θ) (the dashed line). Chapter 07.
-    """
-    check_instance(ax, Axes, "ax")
-    check_instance(record, Record, "record")
-    ll = record.log_likelihood
-    ax.axhline(ll, color="#333333", ls="--", lw=1, label=objective_name)
-    if record.lower_bound is None:
-        ax.set_title(f"{record.step}: q not defined yet")
-        ax.bar([0], [ll], color="#bbbbbb", width=0.5)
-    else:
-        bound, kl = record.lower_bound, record.kl or 0.0
-        base = min(bound, ll) - max(1.0, abs(kl)) * 1.5
-        ax.bar([0], [bound - base], bottom=base, color="#009E73", width=0.5, label="L(q,θ)")
-        ax.bar([0], [kl], bottom=bound, color="#D55E00", width=0.5, label="KL(q‖p)")
-        ax.set_ylim(base, ll + max(1.0, abs(kl)) * 0.5)
-        ax.set_title(f"after {record.step}: KL = {kl:.3g}")
-    ax.set_xticks([])
-    ax.legend(loc="lower center", frameon=False, fontsize=7)
-
-
 def plot_covariance_ellipse(ax: Axes, mean: Any, cov: Any, n_std: float = 2.0,
                             **style: Any) -> Ellipse:
     """The ellipse {x : (x−μ)ᵀ Σ⁻¹ (x−μ) = n_std²} of a 2-D Gaussian (chapter 02, 06).
@@ -200,109 +218,6 @@ def plot_covariance_ellipse(ax: Axes, mean: Any, cov: Any, n_std: float = 2.0,
                       angle=angle, **style)
     ax.add_patch(ellipse)
     return ellipse
-
-
-def plot_em_effect(ax: Axes, grid: Any, log_likelihood: Any,
-                   bounds: Sequence[tuple[float, Any]], current: float, *,
-                   jump: tuple[float, float] | None = None,
-                   parameter_name: str = "θ") -> None:
-    """The EM-effect picture (EM算法的效果示意图, chapter 07) for one free parameter θ.
-
-    ``log_likelihood`` is ln p(X|θ) on ``grid``; ``bounds`` lists (θ_t, L(q_t, θ) on the
-    grid) for the E steps so far, the last one drawn boldly (it touches ln p at θ_t);
-    ``jump`` = (θ_old, θ_new) marks an M step to the maximum of the last bound.
-    """
-    check_instance(ax, Axes, "ax")
-    grid = as_float_array(grid, "grid", ndim=1)
-    curve = as_float_array(log_likelihood, "log_likelihood", ndim=1)
-    if grid.shape != curve.shape:
-        raise ValueError("grid and log_likelihood must have one length")
-    ax.plot(grid, curve, color="#333333", lw=2, label="ln p(X|θ)")
-    low = float(np.min(curve))
-    for i, (touch, values) in enumerate(bounds):
-        values = np.asarray(values, float)
-        last = i == len(bounds) - 1
-        ax.plot(grid, values, color="#009E73", lw=1.8 if last else 0.8,
-                alpha=1.0 if last else 0.35, label="L(q, θ), q = p(Z|X,θ_old)" if last else None)
-        ax.scatter([touch], [np.interp(touch, grid, curve)], color=STEP_COLORS["E"], s=25,
-                   zorder=4)
-    if bounds:
-        touch, values = bounds[-1]
-        values = np.asarray(values, float)
-        best = int(np.argmax(values))
-        ax.axvline(touch, color=STEP_COLORS["E"], lw=0.8, ls=":")
-        ax.scatter([grid[best]], [values[best]], marker="^", color="#009E73", s=30, zorder=4,
-                   label="max of the bound")
-    if jump is not None:
-        old, new = jump
-        ax.annotate("", xy=(new, float(np.interp(new, grid, curve))),
-                    xytext=(old, float(np.interp(old, grid, curve))),
-                    arrowprops={"arrowstyle": "->", "color": STEP_COLORS["M"], "lw": 1.5})
-        ax.axvline(new, color=STEP_COLORS["M"], lw=0.8, ls=":")
-    ax.scatter([current], [np.interp(current, grid, curve)], color=STEP_COLORS["M"], s=40,
-               zorder=5, label=f"current {parameter_name}")
-    top = float(np.max(curve))
-    span = max(top - low, 1e-9)
-    ax.set_ylim(top - 1.05 * span, top + 0.08 * span)
-    ax.set_xlim(float(grid[0]), float(grid[-1]))
-    ax.set_xlabel(parameter_name)
-    ax.set_ylabel("ln p(X|θ),  L(q,θ)")
-    ax.legend(loc="lower right", frameon=False, fontsize=7)
-
-
-def plot_topic_words(ax: Axes, p_w_given_z: Any, vocabulary: Sequence[str], top: int = 12,
-                     title: str = "P(w|z): topic–word probabilities") -> list[int]:
-    """P(w|z) of K topics as grouped horizontal bars over a few words (chapter 08).
-
-    The words shown are the most probable ones of each topic in turn (up to ``top`` in
-    all), grouped by the topic that favours them; returns their indices.
-    """
-    check_instance(ax, Axes, "ax")
-    phi = as_float_array(p_w_given_z, "p_w_given_z", ndim=2)
-    k, w = phi.shape
-    if len(vocabulary) != w:
-        raise ValueError(f"vocabulary has {len(vocabulary)} words, p_w_given_z has {w}")
-    order = np.argsort(-phi, axis=1, kind="stable")
-    chosen: list[int] = []
-    for rank in range(w):
-        for z in range(k):
-            if len(chosen) < min(top, w) and order[z, rank] not in chosen:
-                chosen.append(int(order[z, rank]))
-    chosen.sort(key=lambda j: (int(np.argmax(phi[:, j])), -float(phi[:, j].max())))
-    y = np.arange(len(chosen))[::-1]
-    height = 0.8 / k
-    for z, color in enumerate(component_colors(k)):
-        ax.barh(y + (k / 2 - z - 0.5) * height, phi[z, chosen], height=height, color=color,
-                label=f"z{z + 1}")
-    ax.set_yticks(y, [str(vocabulary[j]) for j in chosen])
-    ax.set_xlabel("P(w|z)")
-    ax.set_title(title)
-    ax.legend(frameon=False, loc="lower right")
-    return chosen
-
-
-def plot_word_posteriors(ax: Axes, posterior: Any | None, labels: Sequence[str],
-                         title: str = "E step: P(z|d,w)") -> None:
-    """A heat map of q(z|d,w) = P(z|d,w), one row per (document, word) pair (chapter 08).
-
-    ``posterior`` is an (n, K) array of rows summing to 1, or None before the first E step.
-    """
-    check_instance(ax, Axes, "ax")
-    if posterior is None:
-        ax.text(0.5, 0.5, "q not defined yet:\npress E step", ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(title)
-        return
-    q = as_float_array(posterior, "posterior", ndim=2)
-    if q.shape[0] != len(labels):
-        raise ValueError(f"posterior has {q.shape[0]} rows but there are {len(labels)} labels")
-    ax.imshow(q, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.set_yticks(np.arange(len(labels)), list(labels), fontsize=7)
-    ax.set_xticks(np.arange(q.shape[1]), [f"z{z + 1}" for z in range(q.shape[1])])
-    ax.grid(False)
-    ax.set_title(title)
 
 
 def plot_plsa_graphical_model(ax: Axes) -> None:

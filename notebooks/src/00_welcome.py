@@ -30,13 +30,15 @@
 # 3. Find your way through the course: the chapter map and the glossary (English ↔ 中文).
 
 # %%
+# %matplotlib inline
 import numpy as np
 from IPython.display import Markdown
 
 import emlib
 from emlib.em import run
 from emlib.glossary import glossary_markdown
-from emlib.mixtures import BinomialMixture, BinomialMixtureParams, coin_stepper
+from emlib.mixtures import BinomialMixture, BinomialMixtureParams
+from emlib.views.mixtures import coin_stepper
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 0
@@ -104,6 +106,18 @@ coins
 # 3. Press **Run**, then drag the slider back to 0. Does ln p ever go down? Does the gap KL
 #    ever become negative?
 #
+# <details><summary>Hints and answers</summary>
+#
+# 1. *Hint: look at the responsibilities after the E step.* The sets with many heads — 9, 8
+#    and 7 — give coin A responsibilities 0.80, 0.73 and 0.65 (from p_A = 0.6, p_B = 0.5),
+#    so their heads pull p_A up to 0.713. Set 2 (9 heads) counts 80 % for A because
+#    0.6⁹·0.4 is about four times 0.5¹⁰: nine heads are four times more likely under A.
+# 2. The E step computes q = p(Z | X, θ) from θ alone; θ did not change, so neither does q.
+#    Only an M step can move θ.
+# 3. Never: ln p rises at every step (from −11.3206 to −9.7969 in 13 iterations) and KL ≥ 0
+#    at every half-step; it is exactly 0 right after an E step. Chapter 07 proves both.
+# </details>
+#
 # The widget after one iteration and after **Run** (the cell clicks it, so these numbers are
 # checked every time the course is tested):
 
@@ -117,8 +131,8 @@ print(f"after Run ({coins.stepper.trace.n_iter} iterations): p_A, p_B =", coins.
 coins.buttons["Reset"].click()
 
 # %% [markdown]
-# These are Do & Batzoglou's numbers: θ_A ≈ 0.71, θ_B ≈ 0.58 after the first iteration and
-# θ_A ≈ 0.80, θ_B ≈ 0.52 after ten, where EM has all but stopped. The same run without a
+# These are Do & Batzoglou's numbers: p_A ≈ 0.71, p_B ≈ 0.58 after the first iteration and
+# p_A ≈ 0.80, p_B ≈ 0.52 after ten, where EM has all but stopped. The same run without a
 # widget is one line: `emlib.em.run` returns a trace with one record per half-step.
 
 # %%
@@ -170,15 +184,92 @@ Markdown(glossary_markdown())
 #   hand with the stepping widget.
 #
 # ## Notation
+#
+# One notation for the whole course (also in `notebooks/NOTATION.md`); every chapter's
+# table is a subset of this one.
+#
 # | symbol | meaning |
 # |---|---|
-# | X | observed data (样本) |
-# | Z | hidden / latent variables (隐变量) |
-# | θ | model parameters (模型参数) |
-# | q(Z) | a distribution over Z; after the E step, q(Z) = p(Z \| X, θ) |
-# | ln p(X \| θ) | log-likelihood of the observed (incomplete) data |
-# | ln p(X, Z \| θ) | complete-data log-likelihood |
-# | Q(θ, θ_old) | E_{p(Z\|X,θ_old)}[ln p(X, Z \| θ)] |
+# | X | the observed data (观测数据, 样本) |
+# | x_n, N | observation n; the number of observations |
+# | D | the dimension of one observation |
+# | Z | the hidden (latent) variables (隐变量) |
+# | z_n, z_nk | the hidden variable of observation n; its 1-of-K coding (z_nk = 1 if z_n = k) |
+# | y | a class variable: a sample's label (ch. 01), the ball's hidden path (ch. 04) |
+# | P(y), P(x \| y), P(y \| x) | prior (先验), likelihood (似然), posterior (后验) in Bayes' rule |
+# | P(x) = Σ_y P(x \| y) P(y) | the evidence, or marginal likelihood (边缘似然) |
+# | θ | the parameters (模型参数) |
+# | θ⁽ᵗ⁾ | the parameters after t EM iterations (θ⁽⁰⁾: the start) |
+# | θ_old, θ* | the parameters of the current E step; a fixed point of EM |
+# | θ̂ = argmax ℓ(θ) | the maximum-likelihood estimate (极大似然估计) |
+# | p(X \| θ) | the likelihood (似然函数); with Z summed out, the marginal likelihood |
+# | ℓ(θ) = ln p(X \| θ) | the log-likelihood (对数似然) of the observed (incomplete) data |
+# | ln p(X, Z \| θ) | the complete-data log-likelihood (完全数据的对数似然) |
+# | p(θ), ln p(θ) | a prior on the parameters (MAP, ch. 03 and 09) |
+# | q(Z) | any distribution over Z; after an E step q(Z) = p(Z \| X, θ_old) |
+# | γ_nk | the responsibility (响应度) q(z_n = k) = p(z_n = k \| x_n, θ) (soft) |
+# | r_nk | a hard assignment: 1 if observation n is in cluster k, else 0 (k-Means) |
+# | N_k = Σ_n γ_nk | the effective number of observations of component k |
+# | Q(θ, θ_old) | E_{p(Z\|X,θ_old)}[ln p(X, Z \| θ)], summed over all observations (Q函数) |
+# | L(q, θ) | the lower bound (证据下界, ELBO) E_q[ln p(X, Z \| θ)] + H(q) ≤ ln p(X \| θ) |
+# | KL(q ‖ p) | the Kullback–Leibler divergence (KL散度), in nats; the gap ln p − L |
+# | H(q) = −Σ q ln q | the entropy (熵) of q |
+# | K | the number of components, clusters, coins or topics |
+# | π_k | the mixing weight of component k (Σ_k π_k = 1) |
+# | μ_k, Σ_k | the mean and covariance of component k |
+# | σ², σ_k² | a variance (1-D, or the shared σ²I of k-Means as a GMM) |
+# | S_k | the weighted scatter Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ (ML update: Σ_k = S_k / N_k) |
+# | N(x \| μ, Σ) | the Gaussian density with mean μ and covariance Σ |
+# | Σ = L Lᵀ | the Cholesky factorisation (L lower-triangular; only in this formula) |
+# | λ | a Lagrange multiplier (拉格朗日乘子) |
+# | ξ x + (1−ξ) y | a point of the segment from y to x, 0 ≤ ξ ≤ 1 (convexity, ch. 02) |
+# | f'' ; ∇²f | the second derivative; the Hessian |
+# | E_q[x] = Σ_i q_i x_i | the expectation under the distribution q |
+# | p, n_a, n_b | one-peg game: probability of cup a; rolls into cups a and b (N = n_a + n_b) |
+# | π, n_k | a categorical distribution and its counts (ch. 03) |
+# | θ = (p0, p1, p2) | three-peg game: probability of going right at peg 0, 1, 2 |
+# | x ∈ {a, b, c} | three-peg game: the observed cup |
+# | N_x, N_y, E[N_y] | balls in cup x; on path y (complete data); its expectation (E step) |
+# | f(x \| X) = N_x/N | the frequency of x among the observations (the article's weight) |
+# | Pr(y \| x; θ⁽ᵗ⁾) | the posterior of the path given the cup |
+# | Q(θ, θ⁽ᵗ⁾)/N | the article's Q: Q per observation, Σ_x f(x\|X) Σ_y Pr(y\|x; θ⁽ᵗ⁾) ln Pr(x, y; θ) |
+# | p_k, p_A, p_B, p_C | the heads-probability of coin k (coins A, B, C; in the three-coin model (三硬币模型) A picks B or C) |
+# | J(μ, r) | the k-Means distortion Σ_n Σ_k r_nk ‖x_n − μ_k‖² |
+# | r*(μ) | the best assignment for centres μ |
+# | δ(x) | the distance of x to the nearest centre chosen so far (k-means++) |
+# | u(x), l(x, c) | Elkan's upper and lower distance bounds |
+# | M(θ), DM | the EM map θ⁽ᵗ⁺¹⁾ = M(θ⁽ᵗ⁾) and its Jacobian at θ* |
+# | ρ | EM's rate of convergence: the largest eigenvalue of DM |
+# | I_o, I_c, I_m | observed, complete and missing information (I_m = I_c − I_o) |
+# | π (linkage) | genetic linkage (ch. 07): the parameter of the cell probabilities (½ + π/4, (1−π)/4, (1−π)/4, π/4); the one use of π outside mixing weights |
+# | d, w, z | PLSA: a document, a word, a topic (文档, 词, 主题) |
+# | 𝒟, 𝒲 | PLSA: the documents and words of the corpus (incomplete data {𝒟, 𝒲}) |
+# | n(d, w), n(d) | how often w occurs in d; the length of d (N = Σ_d n(d)) |
+# | P(z\|d), P(w\|z) | PLSA's parameters: topic mixture of a document, word distribution of a topic |
+# | q(z\|d,w) | the E-step posterior of the topic of one occurrence |
+# | N(d,z), N(z,w) | the expected counts Σ_w n(d,w) q(z\|d,w) and Σ_d n(d,w) q(z\|d,w) |
+# | β | the inverse temperature of tempered EM (β = 1: plain EM) |
+# | W, H | NMF factors (W = diag(n(d)) P(z\|d), H = P(w\|z)); KL(X ‖ WH) their divergence |
+# | α | a Dirichlet (or Beta) concentration: α − 1 pseudo-counts per class |
+# | Beta(α_a, α_b) | the Beta prior on p (the two-class Dirichlet); α_a − 1, α_b − 1 pseudo-counts |
+# | a, b | the shape and scale of an inverse-gamma prior on a variance (equivalently a Gamma(a, b) prior on the precision; a₀, b₀ and a_k, b_k in variational Bayes) |
+# | Λ_k | the precision Σ_k⁻¹ of component k (1-D: 1/σ_k²) |
+# | x̄_k | the weighted mean Σ_n γ_nk x_n / N_k of component k |
+# | m_k, c_k | variational Bayes: the mean of q(μ_k) and the scale of its precision c_k Λ_k (prior: m₀, c₀) |
+# | ν, Ψ = ψI | the degrees of freedom and scale of an inverse-Wishart prior on Σ_k |
+# | 𝒬 | the tractable family of variational EM |
+# | s, s̄(B), θ(s) | expected sufficient statistics (充分统计量), their batch average, the M step on them |
+# | B_t | the mini-batch of online update t |
+# | η_t = (t + t₀)^(−κ) | online step sizes, with exponent ½ < κ ≤ 1 |
+# | f(w), ω_k, τ | word features, the feature weights of class k, the L2 strength |
+# | M | the number of symbols of a categorical HMM (ch. 10) |
+# | A_jk | the HMM transition probability p(z_n = k \| z_{n−1} = j) |
+# | B_km | the HMM emission probability p(x_n = m \| z_n = k) |
+# | e_k | the HMM stopping probability p(STOP \| z_N = k) (Eisner's end state) |
+# | μ_k (Poisson) | the mean (rate) of state k's Poisson emission (ch. 10) |
+# | α(z_nk), β(z_nk) | HMM forward p(x_1..x_n, z_n = k) and backward p(x_{n+1}..x_N \| z_n = k) |
+# | α̂(z_nk), c_n | the scaled forward p(z_n = k \| x_1..x_n) and its normaliser p(x_n \| x_1..x_{n−1}) |
+# | ξ_n(j, k) | the HMM pair posterior p(z_{n−1} = j, z_n = k \| X, θ) |
 #
 # ## Exercises
 # 1. In the coin game, make the mixing weights learnable
@@ -192,8 +283,11 @@ Markdown(glossary_markdown())
 #            BinomialMixtureParams(np.array([0.5, 0.5]), np.array([0.6, 0.5])), max_iter=500)
 #    t.params
 #    ```
-#    About 0.6 / 0.4 with p ≈ 0.79 / 0.51: three high-heads sets go to one coin, two to the
-#    other, and each weight is the average responsibility of its coin.
+#    Weights ≈ 0.523 / 0.477 with p ≈ 0.793 / 0.514, ln p = −9.7954 after 37 iterations
+#    (chapter 04, exercise 3, finds the same). Each weight is the average responsibility of
+#    its coin: at the end coin A takes 0.959, 0.865 and 0.638 of the sets with 9, 8 and 7
+#    heads and 0.118 and 0.035 of those with 5 and 4, and
+#    (0.118 + 0.959 + 0.865 + 0.035 + 0.638)/5 = 0.523.
 #    </details>
 #
 # 2. Start from p_A = p_B = 0.5. What happens, and why?

@@ -15,6 +15,7 @@
 # 4. Work with Gaussians in 1-D and 2-D, in log space, and fit one by maximum likelihood.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
@@ -30,7 +31,7 @@ from emlib.prereq import (
     logsumexp,
 )
 from emlib.views import plotting
-from emlib.views.stepper import JensenWidget, KLWidget
+from emlib.views.prereq import JensenWidget, KLWidget
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 2
@@ -41,7 +42,7 @@ rng = np.random.default_rng(SEED)
 #
 # A set C is **convex** if the segment between any two of its points stays inside it:
 #
-# $$x, y \in C,\ t \in [0, 1] \;\Longrightarrow\; t\,x + (1 - t)\,y \in C.$$
+# $$x, y \in C,\ \xi \in [0, 1] \;\Longrightarrow\; \xi\,x + (1 - \xi)\,y \in C.$$
 #
 # Examples: a disk, a half-plane, the **probability simplex** {p : pᵢ ≥ 0, Σ pᵢ = 1} (the
 # set every q(Z) of EM lives in). Not convex: a ring, a crescent. A sampled test can only
@@ -56,7 +57,6 @@ simplex = check_convex_set(lambda p: bool(np.all(p >= 0) and abs(p.sum() - 1) < 
 print("disk:   ", disk)
 print("simplex:", simplex)
 print("ring:    convex =", ring.convex)
-assert disk.convex and simplex.convex and not ring.convex
 
 # %%
 fig, axes = plotting.new_figure("wide", ncols=2)
@@ -69,7 +69,7 @@ for ax, inner, name, evidence in [(axes[0], 0.0, "disk: convex", disk),
     if not evidence.convex:
         w = evidence.counterexample
         ax.plot(*np.array([w["x"], w["y"]]).T, "o-", color=plotting.COLORS[4])
-        ax.plot(*w["z"], "x", color="black", ms=10, mew=2, label="t·x + (1−t)·y ∉ C")
+        ax.plot(*w["z"], "x", color="black", ms=10, mew=2, label="ξ·x + (1−ξ)·y ∉ C")
         ax.legend(frameon=False, loc="lower right")
     ax.set_aspect("equal")
     ax.set_title(name)
@@ -80,7 +80,7 @@ plt.show()
 #
 # f is **convex** on a convex domain if every chord lies above the graph:
 #
-# $$f\big(t\,x + (1-t)\,y\big) \;\le\; t\,f(x) + (1-t)\,f(y)\qquad \text{for all } x, y,\ t \in [0,1].$$
+# $$f\big(\xi\,x + (1-\xi)\,y\big) \;\le\; \xi\,f(x) + (1-\xi)\,f(y)\qquad \text{for all } x, y,\ \xi \in [0,1].$$
 #
 # For twice-differentiable f of one variable this is equivalent to f''(x) ≥ 0 everywhere
 # (in several variables: the Hessian is positive semi-definite). f is **concave** when −f
@@ -100,7 +100,6 @@ for name, (f, f2) in tests.items():
     chord = check_convex_function(f, grid)
     second = check_convex_function(f, grid, second_derivative=f2)
     print(f"{name:7s} chord test: {chord.convex!s:5}  second-derivative test: {second.convex}")
-    assert chord.convex == second.convex
 
 # %%
 fig, ax = plotting.new_figure("small")
@@ -115,14 +114,14 @@ plt.show()
 # %% [markdown]
 # ## Jensen's inequality (Jensen不等式)
 #
-# For convex f, weights wᵢ ≥ 0 with Σ wᵢ = 1 (a distribution), and points xᵢ:
+# For convex f, weights qᵢ ≥ 0 with Σ qᵢ = 1 (a distribution q), and points xᵢ:
 #
-# $$f\Big(\sum_i w_i x_i\Big) \;\le\; \sum_i w_i f(x_i),\qquad\text{i.e.}\qquad f(\mathbb{E}[x]) \le \mathbb{E}[f(x)].$$
+# $$f\Big(\sum_i q_i x_i\Big) \;\le\; \sum_i q_i f(x_i),\qquad\text{i.e.}\qquad f(\mathbb{E}_q[x]) \le \mathbb{E}_q[f(x)].$$
 #
 # The chord definition is the case of two points; induction gives any number. For concave
 # f the inequality flips: **ln E[x] ≥ E[ln x]**. Chapter 07 applies exactly this to
 # ln Σ_Z q(Z)·p(X,Z|θ)/q(Z) to get EM's lower bound. The difference is the **Jensen gap**
-# Σ wᵢ f(xᵢ) − f(Σ wᵢ xᵢ): ≥ 0 for convex f; for f(x) = x² it is the variance.
+# Σ qᵢ f(xᵢ) − f(Σ qᵢ xᵢ): ≥ 0 for convex f; for f(x) = x² it is the variance.
 
 # %%
 points = rng.uniform(0.2, 4.0, size=6)
@@ -132,11 +131,9 @@ variance = weights @ (points - weights @ points) ** 2
 print(f"x²:   gap = {gap_square:.6f} = variance {variance:.6f}")
 print(f"−ln:  gap = {jensen_gap(lambda t: -np.log(t), points, weights):.6f} (≥ 0)")
 print(f"ln:   gap = {jensen_gap(np.log, points, weights):.6f} (≤ 0: concave)")
-assert np.isclose(gap_square, variance) and gap_square >= 0
 # many random cases: never negative for a convex function
 gaps = [jensen_gap(np.exp, rng.normal(size=5), rng.dirichlet(np.ones(5))) for _ in range(1000)]
 print(f"exp: smallest gap in 1000 random cases = {min(gaps):.2e}")
-assert min(gaps) >= 0
 
 # %% [markdown]
 # Move the points and the weights (they are renormalised to sum to 1). The square marks
@@ -151,6 +148,15 @@ jensen
 # 1. Put all weight on one point. What happens to the gap? (When is Jensen an equality?)
 # 2. Move all points to the same place. Same question.
 # 3. Switch to ln x. Which way does the inequality go now?
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. The gap is 0 (the widget shows gap = 0.0000): with one point, E[f(x)] = f(x) = f(E[x]).
+# 2. Again 0: if all points coincide, x is a constant and f(E x) = E f(x) for any f. For a
+#    strictly convex f these are the only equality cases — the fact chapter 07 uses.
+# 3. ln x is concave, so the inequality flips: ln E[x] ≥ E[ln x]. That is the form EM uses
+#    to bound ln Σ_z q(z)·p(x,z)/q(z) from below.
+# </details>
 
 # %%
 print(jensen.summary())
@@ -186,14 +192,11 @@ print(f"KL(p‖q) = {kl_divergence(p, q):.6f}   scipy: {stats.entropy(p, q):.6f}
 print(f"KL(q‖p) = {kl_divergence(q, p):.6f}   (asymmetric)")
 print(f"KL(p‖p) = {kl_divergence(p, p):.6f}")
 print(f"KL(p‖q) with q missing an outcome of p: {kl_divergence(p, [0.5, 0.5, 0.0])}")
-assert np.isclose(kl_divergence(p, q), stats.entropy(p, q))
 random_pairs = rng.dirichlet(np.ones(4), size=(2000, 2))
 kls = np.array([kl_divergence(a, b) for a, b in random_pairs])
 print(f"smallest of 2000 random KL(p‖q): {kls.min():.2e} (never negative)")
-assert kls.min() >= 0
 # KL = cross-entropy − entropy
 cross_entropy = -(p * np.log(q)).sum()
-assert np.isclose(kl_divergence(p, q), cross_entropy - entropy(p))
 print(f"cross-entropy {cross_entropy:.4f} − entropy {entropy(p):.4f} = KL {kl_divergence(p, q):.4f}")
 
 # %% [markdown]
@@ -210,6 +213,19 @@ kl
 # 2. Set q₃ = 0. Which KL becomes infinite? Which stays finite?
 # 3. In chapter 07 the E step makes KL(q ‖ p(Z|X,θ)) = 0. Which property says that this
 #    forces q to *be* the posterior?
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. *Hint: which one weighs log-ratios by p, which by q?* With q = (⅓, ⅓, ⅓),
+#    KL(q‖p) = 0.0702 is slightly larger than KL(p‖q) = 0.0689. KL(p‖q) averages ln(p/q)
+#    under p, mostly at p's peak 0.5, where q = ⅓ is not far off; KL(q‖p) averages ln(q/p)
+#    under the flat q, which gives p's smallest value 0.2 a full third of the weight, and
+#    ln(⅓/0.2) is the largest log-ratio. KL is not symmetric.
+# 2. KL(p‖q) = ∞ (p puts 0.2 on an outcome q calls impossible: the widget shows inf);
+#    KL(q‖p) stays finite (0.2554): q's zero term contributes 0 · ln 0 = 0.
+# 3. Gibbs' inequality with its equality case: KL(q‖p) ≥ 0, with equality **only** when
+#    q = p. So KL = 0 after the E step means q is exactly the posterior.
+# </details>
 
 # %%
 kl.q_sliders[2].value = 0.0
@@ -226,14 +242,14 @@ print(kl.summary())
 #
 # $$\ln \sum_i e^{a_i} = m + \ln \sum_i e^{a_i - m},\qquad m = \max_i a_i,$$
 #
-# where every exponent is ≤ 0 and the largest is exactly 1.
+# where every exponent a_i − m is ≤ 0 and the largest is exactly 0, so the largest term is
+# e⁰ = 1: the sum lies between 1 and the number of terms, and nothing underflows to 0.
 
 # %%
 a = np.array([-1000.0, -1001.0, -1002.0])
 with np.errstate(divide="ignore"):
     naive = np.log(np.exp(a).sum())
 print(f"naive ln Σ exp(a) = {naive}, log-sum-exp = {logsumexp(a):.6f}")
-assert np.isclose(logsumexp(a), -1000 + np.log(1 + np.exp(-1) + np.exp(-2)))
 
 # %% [markdown]
 # ## Gaussians (高斯分布)
@@ -255,7 +271,6 @@ ours = gaussian_logpdf(points, mean, cov)
 scipy_values = stats.multivariate_normal(mean, cov).logpdf(points)
 print("emlib:", ours)
 print("scipy:", scipy_values)
-assert np.allclose(ours, scipy_values, rtol=1e-12)
 
 # %%
 fig, (left, right) = plotting.new_figure("wide", ncols=2)
@@ -287,7 +302,6 @@ plt.show()
 data, _ = load_old_faithful()
 mu_hat = data.mean(axis=0)
 sigma_hat = (data - mu_hat).T @ (data - mu_hat) / len(data)
-assert np.allclose(sigma_hat, np.cov(data.T, bias=True))
 best = gaussian_logpdf(data, mu_hat, sigma_hat).sum()
 gradient_mu = np.linalg.solve(sigma_hat, (data - mu_hat).sum(axis=0))
 print(f"μ̂ = {mu_hat}, ln p at the MLE = {best:.4f}, "
@@ -298,7 +312,6 @@ for _ in range(200):
     stretch = np.eye(2) + rng.normal(scale=0.05, size=(2, 2))
     worse.append(gaussian_logpdf(data, mu_hat + bump, stretch @ sigma_hat @ stretch.T).sum())
 print(f"best of 200 perturbed parameter sets: {max(worse):.4f} (< {best:.4f})")
-assert max(worse) < best and np.abs(gradient_mu).max() < 1e-9
 
 # %% [markdown]
 # One Gaussian is a poor model of these two-cluster data; chapter 06 fits a *mixture* of
@@ -313,15 +326,16 @@ assert max(worse) < best and np.abs(gradient_mu).max() < 1e-9
 #   and the (1/N) sample covariance.
 #
 # ## Notation
+#
 # | symbol | meaning |
 # |---|---|
-# | t x + (1−t) y | a point of the segment from y to x |
-# | f'' ; ∇²f | second derivative; Hessian |
-# | E[x] = Σ wᵢ xᵢ | expectation under the weights w |
-# | KL(p‖q) | Kullback–Leibler divergence (nats) |
-# | H(p) = −Σ p ln p | entropy |
-# | N(x \| μ, Σ) | Gaussian density with mean μ, covariance Σ |
-# | Σ = L Lᵀ | Cholesky factorisation |
+# | ξ x + (1−ξ) y | a point of the segment from y to x, 0 ≤ ξ ≤ 1 (convexity, ch. 02) |
+# | f'' ; ∇²f | the second derivative; the Hessian |
+# | E_q[x] = Σ_i q_i x_i | the expectation under the distribution q |
+# | KL(q ‖ p) | the Kullback–Leibler divergence (KL散度), in nats |
+# | H(q) = −Σ q ln q | the entropy (熵) of q |
+# | N(x \| μ, Σ) | the Gaussian density with mean μ and covariance Σ |
+# | Σ = L Lᵀ | the Cholesky factorisation (L lower-triangular; only in this formula) |
 #
 # ## Exercises
 # 1. Show that the set of covariance matrices (symmetric positive semi-definite) is
@@ -329,7 +343,7 @@ assert max(worse) < best and np.abs(gradient_mu).max() < 1e-9
 #
 #    <details><summary>Solution</summary>
 #
-#    If A, B ⪰ 0 then vᵀ(tA + (1−t)B)v = t vᵀAv + (1−t) vᵀBv ≥ 0 for every v. Numerically:
+#    If A, B ⪰ 0 then vᵀ(ξA + (1−ξ)B)v = ξ vᵀAv + (1−ξ) vᵀBv ≥ 0 for every v. Numerically:
 #
 #    ```python
 #    def is_psd(v):

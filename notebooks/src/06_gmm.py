@@ -25,6 +25,7 @@
 #    small-variance limit of the GMM.
 
 # %%
+# %matplotlib inline
 import warnings
 
 import matplotlib.pyplot as plt
@@ -32,16 +33,10 @@ import numpy as np
 
 from emlib.datasets import load_old_faithful, make_gaussian_blobs
 from emlib.em import run
-from emlib.gmm import (
-    ComponentCollapseWarning,
-    GaussianMixture,
-    GaussianMixtureModel,
-    GMMParams,
-    draw_gmm,
-    gmm_stepper,
-)
+from emlib.gmm import ComponentCollapseWarning, GaussianMixture, GaussianMixtureModel, GMMParams
 from emlib.prereq import gaussian_logpdf, logsumexp
 from emlib.views import plotting
+from emlib.views.gmm import draw_gmm, gmm_stepper
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 0
@@ -210,9 +205,26 @@ print("∂ln p(X|θ)/∂μ at the same θ:       ", f"max |.| = {np.abs(grad_log
 assert np.abs(grad_bound).max() < 1e-5 and np.abs(grad_loglik).max() > 0.1
 
 # %% [markdown]
-# **Covariances (对 Σ_k 求偏导).** The same recipe for Σ_k gives the weighted covariance
+# **Covariances (对 Σ_k 求偏导).** With γ fixed, the terms of the bound that contain Σ_k
+# are those of component k in Q:
 #
-# $$\Sigma_k = \frac{1}{N_k} \sum_{n=1}^N \gamma(z_{nk})\, (\mathbf x_n - \mu_k)(\mathbf x_n - \mu_k)^\top .$$
+# $$\sum_{n=1}^N \gamma(z_{nk})\Big[-\tfrac12\ln\lvert\Sigma_k\rvert - \tfrac12(\mathbf x_n-\mu_k)^\top\Sigma_k^{-1}(\mathbf x_n-\mu_k)\Big] + \text{const}.$$
+#
+# Write it in the precision Λ_k = Σ_k⁻¹. A scalar is its own trace and
+# tr(aᵀΛa) = tr(Λ a aᵀ), so with the weighted **scatter**
+# S_k = Σ_n γ(z_nk)(x_n − μ_k)(x_n − μ_k)ᵀ the terms read
+#
+# $$\frac{N_k}{2}\ln\lvert\Lambda_k\rvert - \frac12\operatorname{tr}(\Lambda_k S_k).$$
+#
+# Two matrix-calculus facts (for symmetric Λ): ∂ ln|Λ|/∂Λ = Λ⁻¹ and ∂ tr(ΛS)/∂Λ = S. The
+# derivative is N_k Λ_k⁻¹/2 − S_k/2; setting it to zero,
+#
+# $$\Sigma_k = \Lambda_k^{-1} = \frac{S_k}{N_k} = \frac{1}{N_k} \sum_{n=1}^N \gamma(z_{nk})\, (\mathbf x_n - \mu_k)(\mathbf x_n - \mu_k)^\top .$$
+#
+# It is a maximum: ln|Λ| is concave in Λ and the trace is linear, so the function is
+# concave. μ_k inside S_k is the **new** mean: the mean's update above does not involve
+# Σ_k, so both conditions hold together. (With one point, or all of a component's points
+# on a line, S_k is singular and there is no maximum — the collapse further below.)
 #
 # Check: move one symmetric pair of entries of Σ_k by ±h and watch L(γ, θ) — it is flat at
 # the answer (the derivative vanishes) and curves downwards (a maximum).
@@ -303,6 +315,18 @@ assert np.all(np.diff(trace.column("log_likelihood")) >= -1e-9)
 #    iterations, the means or the ellipses' shapes? When do the colours stop changing?
 # 2. Use **Undo** and the slider: is the gap L < ln p ever there after an E step?
 # 3. Click **Run**, and compare ln p with the fit above (−1.4171 per point, i.e. −385.46).
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. The means move most in the first iterations, from the two random eruptions towards the
+#    two clusters; the broad start ellipses shrink and tilt along each cluster after that.
+#    The colours settle once the responsibilities are near 0 or 1 (270 of 272 points end
+#    with max γ > 0.99).
+# 2. No: right after an E step KL = 0 and L = ln p (the circle sits on the line). The gap
+#    opens only after an M step.
+# 3. The same value, −385.46 (−1.4171 · 272), up to the printed digits: same model, same
+#    data, the same local maximum.
+# </details>
 
 # %%
 w = gmm_stepper(X, n_components=2, seed=SEED,
@@ -331,6 +355,18 @@ print(w.shown.summary())
 #    on one data point with a tiny covariance (the code is in the next cell). Press **Run**:
 #    ln p keeps rising — the likelihood is unbounded as Σ_k → 0 on a single point — and
 #    only `reg_covar` stops Σ_k at 10⁻⁶·I. emlib warns with a `ComponentCollapseWarning`.
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. *Hint: watch the three means leave the corner.* More than ten: after ten iterations
+#    (printed below) one mean still sits at (1.4, 1.4), between the groups at (0, 0) and
+#    (3, 3). A start from random data points (`seed=0`) is already spread over the data,
+#    so the groups separate much sooner.
+# 2. ln p keeps rising because N(x_n|μ_k, Σ_k) ∝ |Σ_k|^{−1/2} → ∞ for the point under the
+#    collapsing component, while the other components keep explaining the rest of the data
+#    (exercise 4 below explains why). The cell after the stepper shows N_3 ≈ 1 and
+#    Σ_3 = 10⁻⁶·I: the largest ln p is not a useful fit.
+# </details>
 
 # %%
 corner = Y.min(0)
@@ -367,7 +403,9 @@ print("warning:", type(caught[0].message).__name__, "–", str(caught[0].message
 # %% [markdown]
 # **A cure with a prior: EM for MAP (极大后验概率估计).** The slides' MAP variant keeps the E
 # step and adds ln p(θ) to what the M step maximises. With an inverse-Wishart prior
-# IW(ψ·I, ν) on every Σ_k, the M step becomes Σ_k = (N_k S_k + ψI)/(N_k + ν + D + 1): ψ acts
+# IW(ψ·I, ν) on every Σ_k, the M step becomes Σ_k = (S_k + ψI)/(N_k + ν + D + 1), with
+# S_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ the weighted **scatter** (the ML update is S_k / N_k;
+# S_k means this sum throughout the course, see NOTATION.md): ψ acts
 # like a few pseudo-observations of spread, so a component on one point keeps
 # Σ_k ≥ ψ/(N_k + ν + D + 1)·I and the objective ln p(X|θ) + ln p(θ) stays bounded
 # (a Dirichlet(α) prior on π works the same way: π_k = (N_k + α − 1)/(N + K(α − 1))).
@@ -503,6 +541,54 @@ print("k-Means centres equal:", np.allclose(np.sort(mu, 0), np.sort(km.cluster_c
 assert np.allclose(np.sort(mu, 0), np.sort(km.cluster_centers_, 0))
 
 # %% [markdown]
+# ## Your turn: the GMM E step (练习)
+#
+# Write gmm_e_step(X, weights, means, covariances) returning the N × K responsibilities γ_nk. Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch06_gmm` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def gmm_e_step(X, weights, means, covariances):
+    """The (N, K) responsibilities γ_nk."""
+    ...  # your code here
+
+
+print(EXERCISES["gmm_e_step"].check(gmm_e_step))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * Each row of γ sums to 1: divide by Σ_j π_j N(x_n|μ_j,Σ_j).
+# * Do not forget the weights π_k.
+# * Work with ln π_k + ln N(x|μ_k,Σ_k) and subtract the row maximum before exp.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def gmm_e_step(X: np.ndarray, weights: np.ndarray, means: np.ndarray,
+#                covariances: np.ndarray) -> np.ndarray:
+#     """The (N, K) responsibilities of a GMM with (K,) weights, (K, D) means, (K, D, D) Σ."""
+#     X = np.asarray(X, dtype=float)
+#     n, d = X.shape
+#     log_joint = np.empty((n, len(weights)))
+#     for k, (w, mu, cov) in enumerate(zip(weights, means, covariances, strict=True)):
+#         diff = X - mu
+#         maha = np.einsum("ni,ij,nj->n", diff, np.linalg.inv(cov), diff)
+#         _, logdet = np.linalg.slogdet(cov)
+#         log_joint[:, k] = np.log(w) - 0.5 * (d * np.log(2 * np.pi) + logdet + maha)
+#     log_norm = log_joint.max(axis=1, keepdims=True)        # log-sum-exp, row by row
+#     log_norm += np.log(np.exp(log_joint - log_norm).sum(axis=1, keepdims=True))
+#     return np.exp(log_joint - log_norm)
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 # * A GMM is a mixture of K Gaussians with weights π (0 ≤ π_k ≤ 1, Σπ_k = 1); a 1-of-K hidden
 #   z picks the component. It estimates densities and clusters softly.
@@ -516,16 +602,23 @@ assert np.allclose(np.sort(mu, 0), np.sort(km.cluster_centers_, 0))
 # * k-Means is the hard, small-variance limit of EM for a GMM.
 #
 # ## Notation
+#
 # | symbol | meaning |
 # |---|---|
-# | K, D, N | number of components, of dimensions, of points |
-# | π_k | mixing weight (prior of z_k = 1) |
-# | μ_k, Σ_k | mean and covariance of component k |
-# | z, z_nk | 1-of-K hidden variable of point n |
-# | γ(z_nk) = γ_nk | responsibility p(z_k=1 \| x_n) (E step) |
-# | N_k = Σ_n γ_nk | effective number of points of component k |
-# | Q, L(q, θ) | expected complete-data log-likelihood; the lower bound Q + H(q) |
-# | `reg_covar` | ridge added to every Σ_k's diagonal |
+# | K | the number of components, clusters, coins or topics |
+# | D | the dimension of one observation |
+# | x_n, N | observation n; the number of observations |
+# | π_k | the mixing weight of component k (Σ_k π_k = 1) |
+# | μ_k, Σ_k | the mean and covariance of component k |
+# | z_n, z_nk | the hidden variable of observation n; its 1-of-K coding (z_nk = 1 if z_n = k) |
+# | γ_nk | the responsibility (响应度) p(z_nk = 1 \| x_n, θ) (E step); Bishop's γ(z_nk) |
+# | N_k = Σ_n γ_nk | the effective number of observations of component k |
+# | S_k | the weighted scatter Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ (ML update: Σ_k = S_k / N_k) |
+# | Λ_k | the precision Σ_k⁻¹ of component k (1-D: 1/σ_k²) |
+# | λ | the Lagrange multiplier of Σ_k π_k = 1 |
+# | Q(θ, θ_old) | E_{p(Z\|X,θ_old)}[ln p(X, Z \| θ)], summed over all observations (Q函数) |
+# | L(q, θ) | the lower bound (证据下界, ELBO) E_q[ln p(X, Z \| θ)] + H(q) ≤ ln p(X \| θ) |
+# | ν, Ψ = ψI | the degrees of freedom and scale of an inverse-Wishart prior on Σ_k |
 #
 # ## Exercises
 # 1. Show that after an M step Σ_k π_k = 1 holds automatically, without renormalising.
@@ -560,8 +653,17 @@ assert np.allclose(np.sort(mu, 0), np.sort(km.cluster_centers_, 0))
 #
 #    <details><summary>Solution</summary>
 #
-#    The term π_k N(x_n|μ_k, σ²I) ∝ σ^{−D} blows up only for points exactly at μ_k. Two
-#    distinct points lie on a line: a covariance flattened onto that line has determinant → 0
-#    while both Mahalanobis distances stay 0, so yes — in D = 2 any D or fewer points can be
+#    *First half.* With Σ_k = σ²I, N(x_n|μ_k, σ²I) ∝ σ^{−D} exp(−‖x_n − μ_k‖²/2σ²): as σ → 0
+#    it → ∞ at a point exactly at μ_k and → 0 (faster than any power) everywhere else. ln p
+#    is a sum over **all** points, so it goes to +∞ only if every other point keeps a
+#    density bounded away from 0 — from the other components. The collapsing component
+#    therefore "owns" its point alone: it needs one point it sits on, and the rest of the data
+#    explained by someone else.
+#
+#    *Second half.* Yes. Put μ_k at the midpoint of x₁ and x₂ and flatten Σ_k onto their
+#    line: variance a² along it (a fixed), ε² across it. Both Mahalanobis distances equal
+#    (‖x₁ − x₂‖/2a)², **bounded** (they do not change as ε → 0), while
+#    |Σ_k|^{−1/2} = 1/(aε) → ∞: the blow-up comes from the determinant. In D = 2 any set of
+#    points on one line (in D dimensions: in an affine subspace of dimension < D) can be
 #    collapsed onto. That is why `reg_covar` bounds the smallest eigenvalue, not the trace.
 #    </details>

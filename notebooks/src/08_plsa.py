@@ -7,7 +7,7 @@
 # The widget comes alive only when the notebook runs: **Run All first**.
 #
 # The slides end their main line with a question: *EM for PLSA?* — the hidden variable Z
-# is the **topic** (主题), {D, W, Z} is the **complete data** (完整数据) and {D, W} the
+# is the **topic** (主题), {𝒟, 𝒲, Z} is the **complete data** (完整数据) and {𝒟, 𝒲} the
 # **incomplete data** (不完整数据). This chapter answers it.
 #
 # **Objectives**
@@ -21,6 +21,7 @@
 # 5. See that PLSA is NMF with the KL divergence, and that LDA is its Bayesian successor.
 
 # %%
+# %matplotlib inline
 import warnings
 
 import matplotlib.pyplot as plt
@@ -29,18 +30,12 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import normalized_mutual_info_score
 
+from emlib.corpus import TOY_CORPUS, contingency_table, purity, toy_counts
 from emlib.datasets import CREDITS, load_arxiv_abstracts
-from emlib.em import Stepper, run
-from emlib.plsa import (
-    PLSA,
-    TOY_CORPUS,
-    PLSAModel,
-    PLSAParams,
-    perplexity,
-    plsa_stepper,
-    toy_counts,
-)
+from emlib.em import run
+from emlib.plsa import PLSA, PLSAModel, PLSAParams, perplexity
 from emlib.views import plotting
+from emlib.views.plsa import plsa_stepper
 
 np.set_printoptions(precision=4, suppress=True)
 SEED = 0
@@ -74,19 +69,19 @@ plt.show()
 # ## The likelihood: incomplete and complete data (不完整数据与完整数据)
 #
 # With counts n(d, w), document lengths n(d) = Σ_w n(d, w) and N = Σ_d n(d), the
-# log-likelihood of the **incomplete data** {D, W} is
+# log-likelihood of the **incomplete data** {𝒟, 𝒲} is
 #
-# $$\ln p(D, W\mid\theta) = \sum_{d,w} n(d,w)\,\ln P(d,w)
+# $$\ln p(\mathcal D, \mathcal W\mid\theta) = \sum_{d,w} n(d,w)\,\ln P(d,w)
 # = \underbrace{\sum_d n(d)\ln P(d)}_{\text{no topics in it}} + \sum_{d,w} n(d,w)\ln\sum_z P(z\mid d)\,P(w\mid z).$$
 #
 # P(d) does not touch the topics; its maximum-likelihood value is n(d)/N, and emlib keeps
 # it fixed there. **Convention:** emlib's ln p *includes* the constant Σ_d n(d) ln(n(d)/N),
-# so it is the likelihood of the slides' {D, W}; perplexity (below) leaves it out.
+# so it is the likelihood of the slides' {𝒟, 𝒲}; perplexity (below) leaves it out.
 #
 # The log of a sum is what makes direct maximisation hard. If we saw the topic z of every
-# occurrence — the **complete data** {D, W, Z} — the log-likelihood would split into counts:
+# occurrence — the **complete data** {𝒟, 𝒲, Z} — the log-likelihood would split into counts:
 #
-# $$\ln p(D, W, Z\mid\theta) = \sum_{d,w}\sum_{\text{occurrences}}\Big[\ln P(d) + \ln P(z\mid d) + \ln P(w\mid z)\Big].$$
+# $$\ln p(\mathcal D, \mathcal W, Z\mid\theta) = \sum_{d,w}\sum_{\text{occurrences}}\Big[\ln P(d) + \ln P(z\mid d) + \ln P(w\mid z)\Big].$$
 #
 # EM replaces the unknown indicator "this occurrence has topic z" by its posterior
 # probability and maximises the expectation:
@@ -102,7 +97,7 @@ plt.show()
 # $$q(z\mid d,w) = P(z\mid d, w) = \frac{P(z\mid d)\,P(w\mid z)}{\sum_{z'} P(z'\mid d)\,P(w\mid z')}.$$
 #
 # It is needed only where n(d, w) > 0: emlib stores the counts as (document, word, count)
-# triplets and never forms the mostly-empty D × W table.
+# triplets and never forms the mostly-empty documents × words table.
 #
 # ## M step: Lagrange multipliers (M步, 拉格朗日乘子)
 #
@@ -122,7 +117,7 @@ plt.show()
 # same recipe as for the coins of chapter 00.
 #
 # The next cell checks all of it on a small random corpus against a direct dense
-# computation: the E step against Bayes' rule on the full D × W × K table, the M step
+# computation: the E step against Bayes' rule on the full documents × words × topics table, the M step
 # against the stationarity conditions (∂Q/∂P(w|z) is the same λ_z for every word) and
 # against random feasible perturbations (none does better), and ln p = L + KL.
 
@@ -136,7 +131,7 @@ model = PLSAModel(K_small)
 X_small = model.validate_data(counts_small)
 q = model.e_step(X_small, PLSAParams(theta0, phi0))
 
-# E step: Bayes' rule on the dense (D, W, K) table, read at the non-zero counts
+# E step: Bayes' rule on the dense (documents, words, topics) table, read at the non-zero counts
 joint = theta0[:, None, :] * phi0.T[None, :, :]
 bayes = joint / joint.sum(axis=2, keepdims=True)
 assert np.allclose(np.asarray(q), bayes[X_small.doc, X_small.word])
@@ -153,16 +148,18 @@ lambdas = N_zw.sum(axis=1)
 assert np.allclose(np.where(used, gradient, lambdas[:, None]), lambdas[:, None])
 
 
-def q_function(params):
-    """Q(θ) = Σ n(d,w) Σ_z q(z|d,w) [ln P(z|d) + ln P(w|z)] at the fixed q."""
+def q_function(params, expected):
+    """Q(θ) = Σ n(d,w) Σ_z q(z|d,w) [ln P(z|d) + ln P(w|z)] for the fixed expected counts
+    n(d,w) q(z|d,w) (a D × W × K array)."""
     with np.errstate(divide="ignore"):
         logs = np.log(params.p_z_given_d)[:, None, :] + np.log(params.p_w_given_z).T[None]
     return float(np.sum(np.where(expected > 0, expected * logs, 0.0)))
 
 
-best = q_function(new)
+best = q_function(new, expected)
 worse = [q_function(PLSAParams(0.9 * new.p_z_given_d + 0.1 * rng.dirichlet(np.ones(K_small), 6),
-                               0.9 * new.p_w_given_z + 0.1 * rng.dirichlet(np.ones(8), K_small)))
+                               0.9 * new.p_w_given_z + 0.1 * rng.dirichlet(np.ones(8), K_small)),
+                    expected)
          for _ in range(200)]
 assert max(worse) < best
 
@@ -197,9 +194,23 @@ print(f"{counts_toy.shape[0]} documents, {counts_toy.shape[1]} words, "
 # 2. Watch the two rows "d0: star" and "d8: star". The word is the same; why does its
 #    posterior end up on different topics?
 # 3. **Reset**, then press **M step** first. Why is it refused?
+#
+# <details><summary>Hints and answers</summary>
+#
+# 1. *Hint: read the bars on the left after each M step.* After the first iteration
+#    ln p = −350.38 with KL = 2.40 left open; the three themes then sharpen over the next
+#    iterations until the fit converges (25 iterations, ln p = −289.89). KL after an M step
+#    is large only at the start and shrinks with the rise of ln p.
+# 2. The E step multiplies P(w|z) by the **document's** P(z|d): d0 is a space document, d8 a
+#    football one, so the same word "star" takes the topic its document favours. The context
+#    disambiguates the word.
+# 3. The M step maximises the bound built from q; before any E step there is no q, so there is
+#    nothing to maximise (emlib raises a `StepOrderError`, the widget refuses).
+# </details>
 
 # %%
-w = plsa_stepper(counts_toy, vocabulary_toy, n_topics=3, seed=7)
+toy_seed = int(rng.integers(100))        # one θ⁽⁰⁾ for the widget and the run below
+w = plsa_stepper(counts_toy, vocabulary_toy, n_topics=3, seed=toy_seed)
 w
 
 # %%
@@ -213,7 +224,7 @@ print(w.shown.summary())
 # posterior of "star" in a space document and in a football document:
 
 # %%
-trace_toy = run(PLSAModel(3), counts_toy, max_iter=300, tol=1e-9, rng=7)
+trace_toy = run(PLSAModel(3), counts_toy, max_iter=300, tol=1e-9, rng=toy_seed)
 print(trace_toy.records[-1].summary(), f"after {trace_toy.n_iter} iterations")
 q_toy = np.asarray(trace_toy.posterior)
 X_toy = PLSAModel(3).validate_data(counts_toy)
@@ -232,13 +243,13 @@ for d in (0, 8):
 
 # %%
 finals = []
-for seed in range(8):
-    trace = run(PLSAModel(3), counts_toy, max_iter=200, tol=1e-8, rng=seed)
+for start_index in range(8):
+    trace = run(PLSAModel(3), counts_toy, max_iter=200, tol=1e-8, rng=rng)
     topics = trace.params.p_z_given_d.argmax(axis=1)
     finals.append(trace.records[-1].log_likelihood)
-    print(f"seed {seed:2}: ln p = {finals[-1]:9.4f} after {trace.n_iter:3} iterations, "
+    print(f"start {start_index}: ln p = {finals[-1]:9.4f} after {trace.n_iter:3} iterations, "
           f"topic of each document {topics}")
-print(f"best {max(finals):.4f}, reached by {sum(np.isclose(finals, max(finals)))} of 8 seeds")
+print(f"best {max(finals):.4f}, reached by {sum(np.isclose(finals, max(finals)))} of 8 starts")
 
 # %% [markdown]
 # Only some starts find the three themes; the others merge two themes and split one.
@@ -265,28 +276,20 @@ print(f"counts: {counts.shape[0]} documents × {counts.shape[1]} words, "
 
 # %% [markdown]
 # **Fit K = 4 from three random starts** (local optima again) and keep the one with the
-# highest ln p. The `agreement` helper scores the topics against the arXiv labels, which
-# PLSA never sees: each document gets its most probable topic argmax_z P(z|d); *purity* is
+# highest ln p. We score the topics against the arXiv labels, which PLSA never sees: each
+# document gets its most probable topic argmax_z P(z|d); *purity* (`emlib.corpus.purity`) is
 # the share of documents whose topic's majority label is their own label, and NMI the
 # normalised mutual information between topics and labels.
 
 # %%
-def agreement(p_z_given_d, labels):
-    """Contingency table (topics × labels), purity and normalised mutual information."""
-    topics = p_z_given_d.argmax(axis=1)
-    table = np.array([[np.sum((topics == z) & (labels == name)) for name in names]
-                      for z in range(p_z_given_d.shape[1])])
-    purity = table.max(axis=1).sum() / len(labels)
-    return table, purity, normalized_mutual_info_score(labels, topics)
-
-
 starts = []
-for seed in range(3):
-    fit = PLSA(n_topics=4, max_iter=60, tol=1e-3, random_state=seed).fit(counts)
-    _, purity_s, nmi_s = agreement(fit.p_z_given_d_, labels)
+for start_index in range(3):
+    fit = PLSA(n_topics=4, max_iter=60, tol=1e-3, random_state=rng).fit(counts)
+    topics = fit.p_z_given_d_.argmax(axis=1)
     starts.append(fit)
-    print(f"seed {seed}: ln p = {fit.log_likelihood_:.1f} after {fit.n_iter_} iterations, "
-          f"purity {purity_s:.3f}, NMI {nmi_s:.3f}")
+    print(f"start {start_index}: ln p = {fit.log_likelihood_:.1f} after {fit.n_iter_} "
+          f"iterations, purity {purity(topics, labels):.3f}, "
+          f"NMI {normalized_mutual_info_score(labels, topics):.3f}")
 plsa4 = max(starts, key=lambda fit: fit.log_likelihood_)
 print(f"kept ln p = {plsa4.log_likelihood_:.1f}; "
       f"training perplexity {plsa4.perplexity(counts, plsa4.p_z_given_d_):.1f}")
@@ -297,11 +300,13 @@ for z, words in enumerate(plsa4.top_words(vocabulary, 10)):
 # **Agreement with the arXiv labels**, for the kept fit:
 
 # %%
-table, purity, nmi = agreement(plsa4.p_z_given_d_, labels)
-print("topic  " + " ".join(f"{name:>9}" for name in names))
-for z, row in enumerate(table):
+topics4 = plsa4.p_z_given_d_.argmax(axis=1)
+table, topic_values, label_values = contingency_table(topics4, labels)
+print("topic  " + " ".join(f"{name:>9}" for name in label_values))
+for z, row in zip(topic_values, table, strict=True):
     print(f"{z:5}  " + " ".join(f"{v:9d}" for v in row))
-print(f"purity {purity:.3f}, normalised mutual information {nmi:.3f}")
+print(f"purity {purity(topics4, labels):.3f}, normalised mutual information "
+      f"{normalized_mutual_info_score(labels, topics4):.3f}")
 
 # %% [markdown]
 # ## Held-out perplexity against K, and tempered EM (困惑度与回火EM)
@@ -319,12 +324,12 @@ print(f"purity {purity:.3f}, normalised mutual information {nmi:.3f}")
 # other half.
 
 # %%
-split = np.random.default_rng(SEED).permutation(len(corpus))
+split = rng.permutation(len(corpus))
 train_docs, test_docs = split[:1157], split[1157:]
 vectorizer_train = CountVectorizer(stop_words="english", min_df=5)
 train = vectorizer_train.fit_transform([corpus.texts[i] for i in train_docs])
 test = vectorizer_train.transform([corpus.texts[i] for i in test_docs]).toarray()
-first = np.random.default_rng(SEED).binomial(test, 0.5)
+first = rng.binomial(test, 0.5)
 second = test - first
 keep = (first.sum(axis=1) > 0) & (second.sum(axis=1) > 0)
 first, second = first[keep], second[keep]
@@ -334,7 +339,7 @@ print(f"train {train.shape[0]} documents, held out {keep.sum()} documents "
 Ks = [2, 4, 8, 16]
 train_ppl, test_ppl, fits = [], [], {}
 for k in Ks:
-    fit = fits[k] = PLSA(k, max_iter=20, tol=0, random_state=SEED).fit(train)
+    fit = fits[k] = PLSA(k, max_iter=20, tol=None, random_state=rng).fit(train)
     train_ppl.append(fit.perplexity(train, fit.p_z_given_d_))
     test_ppl.append(fit.perplexity(second, fit.transform(first, max_iter=10)))
     print(f"K = {k:2}: training perplexity {train_ppl[-1]:7.1f}, "
@@ -352,20 +357,24 @@ ax.legend(frameon=False)
 plt.show()
 
 # %% [markdown]
-# Training perplexity keeps falling with K; the held-out one falls much less and levels
-# off: beyond a few topics, more of them fit the training words rather than new text —
-# **over-fitting** (过拟合). (With more iterations, as EM converges, the gap widens further.)
+# Training perplexity keeps falling with K (1301 → 767); the held-out one falls too, but
+# much less (1372 → 1266 → 1224 → 1210), and each doubling of K buys less: from K = 8 to 16
+# the training perplexity drops by 175, the held-out one by 15. There is no over-fitting
+# *yet* in these numbers — held-out perplexity still improves — but the widening gap
+# between the two curves is the sign of it: more and more of what extra topics learn are
+# the training words themselves (过拟合 in the making). Tempered EM narrows that gap:
 #
 # **Tempered EM** (Hofmann 1999) damps the E step: q_β(z|d,w) ∝ [P(z|d)P(w|z)]^β with
 # β < 1 spreads the posterior over topics, so the M step commits less to the training
 # words. It is still EM, for the objective
-# F_β(θ) = Σ_d n(d) ln(n(d)/N) + (1/β) Σ n(d,w) ln Σ_z [P(z|d)P(w|z)]^β, and ln p = L + KL
-# holds with L_β = E_q[ln p(d,w,z|θ)] + H(q)/β. At K = 16:
+# F_β(θ) = Σ_d n(d) ln(n(d)/N) + (1/β) Σ n(d,w) ln Σ_z [P(z|d)P(w|z)]^β, and the
+# decomposition reads F_β = L_β + (1/β)·KL(q‖q_β) with L_β = E_q[ln p(d,w,z|θ)] + H(q)/β
+# (for β = 1 it is ln p = L + KL). At K = 16:
 
 # %%
 for beta in (1.0, 0.8):
-    fit = fits[16] if beta == 1.0 else PLSA(16, max_iter=20, tol=0, beta=beta,
-                                             random_state=SEED).fit(train)
+    fit = fits[16] if beta == 1.0 else PLSA(16, max_iter=20, tol=None, beta=beta,
+                                             random_state=rng).fit(train)
     held_out = perplexity(second, fit.transform(first, max_iter=10), fit.p_w_given_z_)
     print(f"beta = {beta:.1f}: training perplexity "
           f"{fit.perplexity(train, fit.p_z_given_d_):7.1f}, held-out perplexity {held_out:7.1f}")
@@ -378,76 +387,37 @@ for beta in (1.0, 0.8):
 # ## Connections: PLSA ≡ NMF with the KL divergence (与NMF的关系)
 #
 # Non-negative matrix factorisation with the generalised KL divergence,
-# min D(X‖WH) = Σ [x ln(x/(WH)) − x + WH] over W, H ≥ 0, is PLSA in other coordinates
+# min KL(X‖WH) = Σ [x ln(x/(WH)) − x + WH] over W, H ≥ 0, is PLSA in other coordinates
 # (Gaussier & Goutte 2005; Ding, Li & Peng 2008): with **W = diag(n(d)) P(z|d)** and
 # **H = P(w|z)**, the rows of WH sum to n(d) and
 #
-# $$\ln p(D,W\mid\theta) = \sum_{d,w} n(d,w)\ln n(d,w) - N\ln N - D(X\,\|\,WH).$$
+# $$\ln p(\mathcal D,\mathcal W\mid\theta) = \sum_{d,w} n(d,w)\ln n(d,w) - N\ln N - \mathrm{KL}(X\,\|\,WH).$$
 #
 # Lee & Seung's multiplicative update for W is *exactly* PLSA's update of P(z|d), and
 # the one for H is PLSA's update of P(w|z) at the new P(z|d): one NMF iteration is an EM
-# sweep over one block of θ at a time. We check it against scikit-learn, from the same
-# start, on the arXiv counts (K = 4):
+# sweep over one block of θ at a time (`tests/test_plsa_nmf.py` checks both updates against
+# scikit-learn, number for number, and the identity above). Here, from the same start on
+# the arXiv counts (K = 4), 30 iterations of each, NMF's factors read back as PLSA's
+# parameters (rescale so that the rows of H sum to 1):
 
 # %%
 k = 4
 start = PLSAParams(rng.dirichlet(np.ones(k), counts.shape[0]),
                    rng.dirichlet(np.ones(counts.shape[1]), k))
 n_d = np.asarray(counts.sum(axis=1)).ravel().astype(float)
+plsa_fit = PLSA(k, max_iter=30, tol=None, init=start).fit(counts)
 
-
-def nmf_kl(W, H, iterations):
-    nmf = NMF(k, init="custom", solver="mu", beta_loss="kullback-leibler", tol=0,
-              max_iter=iterations)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "maximum number of iterations reached"
-        W_new = nmf.fit_transform(counts.astype(float), W=W.copy(), H=H.copy())
-    return W_new, nmf.components_, nmf.reconstruction_err_ ** 2 / 2
-
-
-W1, H1, _ = nmf_kl(n_d[:, None] * start.p_z_given_d, start.p_w_given_z, 1)
-step_theta = Stepper(PLSAModel(k, p_w_given_z=start.p_w_given_z), counts, start)
-step_theta.iterate()                                         # EM over P(z|d) only
-theta1 = step_theta.params.p_z_given_d
-step_phi = Stepper(PLSAModel(k, p_z_given_d=theta1), counts,
-                   PLSAParams(theta1, start.p_w_given_z))
-step_phi.iterate()                                           # then EM over P(w|z) only
-print("NMF's W  = n(d) × PLSA's new P(z|d):",
-      np.allclose(W1, n_d[:, None] * theta1, rtol=1e-8))
-print("NMF's H  = PLSA's new P(w|z) (rows normalised):",
-      np.allclose(H1 / H1.sum(axis=1, keepdims=True), step_phi.params.p_w_given_z,
-                  rtol=1e-8, atol=1e-15))
-
-# %% [markdown]
-# Both algorithms therefore share their fixed points. When the rows of WH sum to n(d) (as
-# for W = diag(n(d)) P(z|d)), ln p = Σ n ln n − N ln N − D(X‖WH) exactly. From the same
-# start, 30 iterations of each:
-
-# %%
-def kl_divergence_nmf(W, H):
-    """D(X‖WH) = Σ [x ln(x / WH) − x + WH], with WH needed only at the non-zeros of X."""
-    coo = counts.tocoo()
-    wh = np.einsum("nk,kn->n", W[coo.row], H[:, coo.col])
-    return float(np.sum(coo.data * np.log(coo.data / wh)) - coo.data.sum()
-                 + W.sum(axis=0) @ H.sum(axis=1))
-
-
-plsa_fit = PLSA(k, max_iter=30, tol=0).fit(counts, init=start)
-data = counts.data.astype(float)
-constant = float(np.sum(data * np.log(data)) - data.sum() * np.log(data.sum()))
-divergence_plsa = kl_divergence_nmf(n_d[:, None] * plsa_fit.p_z_given_d_, plsa_fit.p_w_given_z_)
-assert np.isclose(constant - divergence_plsa, plsa_fit.log_likelihood_, rtol=1e-10)
-print(f"PLSA EM:   ln p = {plsa_fit.log_likelihood_:.1f} "
-      f"= Σ n ln n − N ln N − D(X‖WH) = {constant - divergence_plsa:.1f}")
-
-W30, H30, divergence = nmf_kl(n_d[:, None] * start.p_z_given_d, start.p_w_given_z, 30)
-# NMF's factors read as PLSA parameters: rescale so that the rows of H sum to 1
-h_sums = H30.sum(axis=1)
-theta_nmf = W30 * h_sums
+nmf = NMF(k, init="custom", solver="mu", beta_loss="kullback-leibler", tol=0, max_iter=30)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # "maximum number of iterations reached"
+    W = nmf.fit_transform(counts.astype(float), W=n_d[:, None] * start.p_z_given_d,
+                          H=start.p_w_given_z.copy())
+H = nmf.components_
+theta_nmf = W * H.sum(axis=1)
 nmf_as_plsa = PLSAParams(theta_nmf / theta_nmf.sum(axis=1, keepdims=True),
-                         H30 / h_sums[:, None])
-print(f"NMF-KL mu: ln p = {PLSAModel(k).log_likelihood(counts, nmf_as_plsa):.1f} "
-      f"(D(X‖WH) = {divergence:.1f})")
+                         H / H.sum(axis=1, keepdims=True))
+print(f"PLSA EM:   ln p = {plsa_fit.log_likelihood_:.1f}")
+print(f"NMF-KL mu: ln p = {PLSAModel(k).log_likelihood(counts, nmf_as_plsa):.1f}")
 print(f"documents with the same top topic: "
       f"{np.mean(nmf_as_plsa.p_z_given_d.argmax(1) == plsa_fit.p_z_given_d_.argmax(1)):.3f}")
 
@@ -464,30 +434,79 @@ print(f"documents with the same top topic: "
 # **variational EM** (chapter 09) or Gibbs sampling. PLSA is LDA's MAP estimate under
 # uniform Dirichlet priors (Girolami & Kabán 2003). `sklearn.decomposition.LatentDirichletAllocation`
 # fits it by variational Bayes.
+
+# %% [markdown]
+# ## Your turn: the PLSA M step (练习)
 #
+# Write plsa_m_step(counts, q) returning (P(z|d), P(w|z)). Replace `...` by your code and run the cell: `check` runs your function on a
+# few small cases and tells you which quantity is wrong, on which case and by how much.
+# The module docstring of `emlib.exercises.ch08_plsa` has the formulas.
+
+# %%
+from emlib.exercises import EXERCISES  # noqa: E402
+
+
+def plsa_m_step(counts, q):
+    """(P(z|d): documents × K, P(w|z): K × words); q[d, w, z] = q(z|d,w)."""
+    ...  # your code here
+
+
+print(EXERCISES["plsa_m_step"].check(plsa_m_step))
+
+# %% [markdown]
+# <details><summary>Hints</summary>
+#
+# * Weight the posterior by the counts: n(d,w) q(z|d,w) is the expected count.
+# * P(w|z) is normalised over the words w, for each topic z (rows of K × words).
+# * P(z|d) is normalised over the topics, for each document.
+# </details>
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# import numpy as np
+#
+# def plsa_m_step(counts: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+#     """(P(z|d): documents × K, P(w|z): K × words) from the counts (documents × words)
+#     and q(z|d,w) (documents × words × K)."""
+#     counts, q = np.asarray(counts, dtype=float), np.asarray(q, dtype=float)
+#     expected = counts[:, :, None] * q                # n(d,w) q(z|d,w): expected counts
+#     topic_word = expected.sum(axis=0).T              # K × words
+#     doc_topic = expected.sum(axis=1)                 # documents × K
+#     return (doc_topic / doc_topic.sum(axis=1, keepdims=True),
+#             topic_word / topic_word.sum(axis=1, keepdims=True))
+# ```
+# </details>
+
+# %% [markdown]
 # ## Summary
 # - PLSA: P(d, w) = P(d) Σ_z P(z|d) P(w|z); the topic z of each word is the hidden variable,
-#   {D, W, Z} the complete data, {D, W} the incomplete data.
+#   {𝒟, 𝒲, Z} the complete data, {𝒟, 𝒲} the incomplete data.
 # - E step: P(z|d,w) ∝ P(z|d) P(w|z), needed only at the non-zero counts.
 # - M step (Lagrange multipliers): normalise the expected counts N(z,w) and N(d,z).
 # - ln p never decreases and ln p = L + KL after every half-step; tempered EM (β < 1)
 #   obeys the same laws for its own objective F_β.
-# - On arXiv abstracts, K = 4 topics recover the four archives without seeing a label;
+# - On arXiv abstracts, K = 4 topics without seeing a label find astro-ph (327 of 398) and
+#   cond-mat (348 of 380) almost cleanly, but merge most of math with hep's theory papers
+#   into one topic and put most of hep's phenomenology into another: purity 0.82, NMI 0.63;
 #   held-out perplexity by document completion shows where more topics stop helping.
 # - PLSA ≡ NMF with the KL divergence (same fixed points; an NMF iteration is a blockwise
 #   EM sweep); LDA is its Bayesian successor.
 #
 # ## Notation
+#
 # | symbol | meaning |
 # |---|---|
-# | d, w, z | document, word, topic (文档, 词, 主题) |
-# | n(d, w) | how often w occurs in d; n(d) = Σ_w n(d,w), N = Σ_d n(d) |
-# | P(z\|d), P(w\|z) | the parameters θ: topic mixture of a document, word distribution of a topic |
-# | q(z\|d,w) = P(z\|d,w) | E-step posterior of the topic of one occurrence |
-# | N(d,z), N(z,w) | expected counts Σ_w n(d,w) q(z\|d,w), Σ_d n(d,w) q(z\|d,w) |
-# | K | number of topics |
-# | β | temperature of tempered EM (β = 1: plain EM) |
-# | W, H | NMF factors: W = diag(n(d)) P(z\|d), H = P(w\|z) |
+# | d, w, z | PLSA: a document, a word, a topic (文档, 词, 主题) |
+# | 𝒟, 𝒲 | PLSA: the documents and words of the corpus (incomplete data {𝒟, 𝒲}) |
+# | n(d, w), n(d) | how often w occurs in d; the length of d (N = Σ_d n(d)) |
+# | P(z\|d), P(w\|z) | PLSA's parameters: topic mixture of a document, word distribution of a topic |
+# | q(z\|d,w) | the E-step posterior of the topic of one occurrence |
+# | N(d,z), N(z,w) | the expected counts Σ_w n(d,w) q(z\|d,w) and Σ_d n(d,w) q(z\|d,w) |
+# | K | the number of topics |
+# | λ | a Lagrange multiplier of a normalisation |
+# | β | the inverse temperature of tempered EM (β = 1: plain EM) |
+# | W, H | NMF factors (W = diag(n(d)) P(z\|d), H = P(w\|z)); KL(X ‖ WH) their divergence |
 #
 # ## Exercises
 # 1. Show that Σ_z N(d,z) = n(d), so that the M step for P(z|d) needs no separate
@@ -520,7 +539,7 @@ print(f"documents with the same top topic: "
 #    <details><summary>Solution</summary>
 #
 #    ```python
-#    fit = PLSA(3, max_iter=300, random_state=7).fit(counts_toy)
+#    fit = PLSA(3, max_iter=300, random_state=toy_seed).fit(counts_toy)
 #    new = np.zeros((2, len(vocabulary_toy)))
 #    for i, words in enumerate(["star team goal", "star planet orbit"]):
 #        for word in words.split():

@@ -23,6 +23,7 @@
 #    the yearly number of major earthquakes.
 
 # %%
+# %matplotlib inline
 import itertools
 
 import matplotlib.pyplot as plt
@@ -278,25 +279,25 @@ plt.show()
 # %% [markdown]
 # ## Exercise: write the forward recursion
 #
-# Complete `forward(x, start, trans, emit)` so that it returns the (N, K) table of
+# Complete `hmm_forward(x, start, trans, emit)` so that it returns the (N, K) table of
 # **unscaled** α(z_{nk}) = p(x_1..x_n, z_n = k | θ) (no STOP factor). The checker runs it on
 # two small cases and says which step and state is wrong, or which typical slip it sees
 # (a transposed A, a missing emission factor, an off-by-one symbol, normalised rows,
 # logarithms).
 
 # %%
-def forward(x, start, trans, emit):
+def hmm_forward(x, start, trans, emit):
     """α (N, K): α[0] = start * emit[:, x[0]], α[n] = (α[n−1] @ trans) * emit[:, x[n]]."""
     ...  # your code here
 
 
-print(EXERCISES["hmm_forward"].check(forward))
+print(EXERCISES["hmm_forward"].check(hmm_forward))
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# def forward(x, start, trans, emit):
+# def hmm_forward(x, start, trans, emit):
 #     alpha = np.empty((len(x), len(start)))
 #     alpha[0] = start * emit[:, x[0]]
 #     for n in range(1, len(x)):

@@ -1,9 +1,12 @@
 """The course's static figures, made from emlib by one command (never by hand).
 
-usage: python -m emlib.figures [--out figures] [name ...]
+usage: python -m emlib.views.figures [--out notebooks/figures] [name ...]
 
 Each entry of :data:`FIGURES` maps a file name (without ``.png``) to a function that
-returns a matplotlib figure. README and the notebooks link ``figures/<name>.png``;
+returns a matplotlib figure, made by pyplot because chapters also show some of them in a
+cell (``em_effect(); plt.show()``). The notebooks link ``figures/<name>.png``, beside
+them in ``notebooks/figures`` (so the links resolve when Jupyter's root is ``notebooks/``
+and on the website); README links ``notebooks/figures/<name>.png``;
 ``tests/test_figures.py`` checks that every linked figure is made by this command.
 """
 
@@ -17,11 +20,18 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..corpus import toy_counts
+from ..datasets import load_old_faithful
+from ..em import Stepper, run
+from ..gmm import GaussianMixtureModel, GMMParams
+from ..mixtures import BinomialMixture, BinomialMixtureParams
+from ..plsa import PLSAModel
+from ..theory import OneMeanMixture, bound_curve, likelihood_curve
+from . import plotting
 from .ball import ridge_figure
-from .em import Stepper, run
-from .mixtures import BinomialMixture, BinomialMixtureParams
-from .plsa import PLSAModel, toy_counts
-from .views import plotting
+from .gmm import draw_gmm
+from .plsa import plot_topic_words, plot_word_posteriors
+from .theory import plot_em_effect
 
 __all__ = ["FIGURES", "coin_stepper_mid_run", "em_effect", "gmm_old_faithful", "main",
            "plsa_toy_topics", "write_figures"]
@@ -58,8 +68,6 @@ def em_effect() -> Figure:
     A 1-D two-component mixture with everything fixed except μ₁; ln p(X|μ₁) in black, the
     bound L(q_t, μ₁) of each E step in green, touching at μ₁⁽ᵗ⁾; the M step jumps to its top.
     """
-    from .theory import OneMeanMixture, bound_curve, likelihood_curve
-
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(-1, 1, 40), rng.normal(2, 1, 60)])
     model = OneMeanMixture([0.0, 2.0], [1.0, 1.0], [0.4, 0.6])
@@ -76,7 +84,7 @@ def em_effect() -> Figure:
                                         parameter, grid)))
         stepper.m()
         new = parameter.get(stepper.params)
-        plotting.plot_em_effect(ax, grid, curve, bounds, new, jump=(old, new),
+        plot_em_effect(ax, grid, curve, bounds, new, jump=(old, new),
                                 parameter_name="μ₁")
         ax.set_title(f"iteration {t}: μ₁ {old:.2f} → {new:.2f}")
         if t == 2:
@@ -87,9 +95,6 @@ def em_effect() -> Figure:
 def gmm_old_faithful() -> Figure:
     """Chapter 06: Old Faithful (standardised) and a 2-component GMM fitted by EM, points
     coloured by responsibility, with the covariance ellipses; and ln p, L per half-step."""
-    from .datasets import load_old_faithful
-    from .gmm import GaussianMixtureModel, GMMParams, draw_gmm
-
     raw, _ = load_old_faithful()
     X = (raw - raw.mean(0)) / raw.std(0)
     start = GMMParams([0.5, 0.5], X[[0, 1]], np.stack([np.cov(X.T) / 2 ** 0.5] * 2))
@@ -120,9 +125,9 @@ def plsa_toy_topics() -> Figure:
     labels = [f"d{X.doc[i]}: {vocabulary[X.word[i]]}" for i in rows]
     fig, (left, right) = plotting.new_figure("wide", ncols=2,
                                              gridspec_kw={"width_ratios": [1.7, 1.0]})
-    plotting.plot_topic_words(left, trace.params.p_w_given_z, vocabulary, top=12,
+    plot_topic_words(left, trace.params.p_w_given_z, vocabulary, top=12,
                               title=f"P(w|z) after {trace.n_iter} EM iterations")
-    plotting.plot_word_posteriors(right, q, labels, title="P(z|d,w) in d0 and d8")
+    plot_word_posteriors(right, q, labels, title="P(z|d,w) in d0 and d8")
     return fig
 
 
@@ -155,9 +160,10 @@ def write_figures(out: str | Path, names: list[str] | None = None) -> list[Path]
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the named figures (default all) into ``--out``."""
-    parser = argparse.ArgumentParser(prog="python -m emlib.figures", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m emlib.views.figures", description=__doc__)
     parser.add_argument("names", nargs="*", help="figures to make (default: all)")
-    parser.add_argument("--out", type=Path, default=Path("figures"), help="output folder")
+    parser.add_argument("--out", type=Path, default=Path("notebooks/figures"),
+                        help="output folder (default: notebooks/figures)")
     args = parser.parse_args(argv)
     for path in write_figures(args.out, args.names):
         print(path)
