@@ -1,0 +1,125 @@
+"""EM as map and reduce on Dask gives the records of the in-memory loop (chapter 12)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from emlib.em import LatentClassModel, Statistics, run
+from emlib.mixtures import BinomialMixture
+from emlib.scale import DistributedTrace, fit_distributed, partitions_of
+
+da = pytest.importorskip("dask.array")
+db = pytest.importorskip("dask.bag")
+
+FIELDS = ("step", "iteration", "log_likelihood", "lower_bound", "kl")
+
+
+@dataclass(frozen=True)
+class Moments(Statistics):
+    """Σ_n q_nk, Σ_n q_nk x_n, Σ_n q_nk x_n² of a 1-D Gaussian mixture."""
+
+    n: np.ndarray
+    sx: np.ndarray
+    sxx: np.ndarray
+
+
+@dataclass(frozen=True)
+class Params1D:
+    weights: np.ndarray
+    means: np.ndarray
+    variances: np.ndarray
+
+
+class Mixture1D(LatentClassModel):
+    """A 1-D Gaussian mixture written here, independent of emlib's, with the protocol."""
+
+    def validate_data(self, X):
+        return np.asarray(X, float).ravel()
+
+    def init_params(self, X, rng):
+        raise NotImplementedError
+
+    def log_joint(self, X, p):
+        return (np.log(p.weights) - 0.5 * np.log(2 * np.pi * p.variances)
+                - 0.5 * (X[:, None] - p.means) ** 2 / p.variances)
+
+    def expected_statistics(self, X, q):
+        return Moments(q.sum(0), q.T @ X, q.T @ X**2)
+
+    def params_from_statistics(self, s):
+        means = s.sx / s.n
+        return Params1D(s.n / s.n.sum(), means, s.sxx / s.n - means**2)
+
+    def m_step(self, X, q):
+        return self.params_from_statistics(self.expected_statistics(X, q))
+
+
+def data_and_start(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.normal(-2, 1, n // 2), rng.normal(3, 0.5, n - n // 2)])
+    return x, Params1D(np.array([0.5, 0.5]), np.array([-1.0, 1.0]), np.array([1.0, 1.0]))
+
+
+def assert_same_records(a, b, atol=1e-10):
+    assert len(a.records) == len(b.records)
+    for ra, rb in zip(a.records, b.records, strict=True):
+        assert (ra.step, ra.iteration) == (rb.step, rb.iteration)
+        for name in FIELDS[2:]:
+            va, vb = getattr(ra, name), getattr(rb, name)
+            if va is None or vb is None:
+                assert va is None and vb is None
+            else:
+                assert abs(va - vb) <= atol * max(1.0, abs(vb)), (ra, rb)
+
+
+def test_a_dask_array_gives_the_in_memory_records():
+    x, start = data_and_start()
+    model = Mixture1D()
+    expected = run(model, x, start, max_iter=25, tol=1e-8)
+    trace = fit_distributed(model, da.from_array(x, chunks=700), start, max_iter=25, tol=1e-8)
+    assert isinstance(trace, DistributedTrace)
+    assert trace.n_partitions == 5 and len(trace.seconds) == trace.n_iter + 1
+    assert trace.converged == expected.converged
+    assert_same_records(trace, expected)
+    np.testing.assert_allclose(trace.params.means, expected.params.means, rtol=1e-10)
+
+
+def test_a_bag_and_a_list_of_partitions_give_the_same_records():
+    x, start = data_and_start(900, seed=1)
+    model = Mixture1D()
+    expected = run(model, x, start, max_iter=10, tol=None)
+    chunks = np.array_split(x, 4)
+    for data in (db.from_sequence(x.tolist(), npartitions=3), [c for c in chunks]):
+        for keep in (True, False):
+            trace = fit_distributed(model, data, start, max_iter=10, tol=None,
+                                    keep_posteriors=keep)
+            assert_same_records(trace, expected)
+
+
+def test_a_local_cluster_gives_the_in_memory_records():
+    distributed = pytest.importorskip("distributed")
+    x, start = data_and_start(2000, seed=2)
+    model = Mixture1D()
+    expected = run(model, x, start, max_iter=8, tol=None)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        for keep in (True, False):
+            trace = fit_distributed(model, da.from_array(x, chunks=500), start, max_iter=8,
+                                    tol=None, client=client, keep_posteriors=keep)
+            assert_same_records(trace, expected)
+
+
+def test_a_model_without_statistics_is_refused():
+    model = BinomialMixture(2, 10)
+    with pytest.raises(TypeError, match="expected_statistics"):
+        fit_distributed(model, [np.array([5, 9])], None, max_iter=1)
+
+
+@pytest.mark.parametrize("data", [np.ones(10), "abc", 3, []])
+def test_a_collection_of_the_wrong_kind_is_refused(data):
+    with pytest.raises((TypeError, ValueError), match="data"):
+        partitions_of(data)
