@@ -259,6 +259,7 @@ Markdown(glossary_markdown())
 # | ν, Ψ = ψI | the degrees of freedom and scale of an inverse-Wishart prior on Σ_k |
 # | 𝒬 | the tractable family of variational EM |
 # | s, s̄(B), θ(s) | expected sufficient statistics (充分统计量), their batch average, the M step on them |
+# | X_p, s_p, P | partition p of the data, its expected sufficient statistics, the number of partitions (ch. 12) |
 # | B_t | the mini-batch of online update t |
 # | η_t = (t + t₀)^(−κ) | online step sizes, with exponent ½ < κ ≤ 1 |
 # | f(w), ω_k, τ | word features, the feature weights of class k, the L2 strength |
