@@ -12,7 +12,7 @@ built once by :func:`as_document_word_counts` from a dense array or a SciPy spar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ __all__ = [
     "as_document_word_counts",
     "contingency_table",
     "purity",
+    "split_documents",
     "toy_counts",
 ]
 
@@ -228,3 +229,31 @@ def purity(clusters: Any, labels: Any) -> float:
     ``08_plsa`` and ``09_em_variants``)."""
     table, _, _ = contingency_table(clusters, labels)
     return float(table.max(axis=1).sum() / table.sum())
+
+
+def split_documents(counts: Any, n_parts: int) -> list[DocumentWordCounts]:
+    """The corpus cut into ``n_parts`` blocks of whole documents, for map and reduce.
+
+    Every block keeps the whole corpus's shape (D × W; the other documents' rows are empty)
+    and its share of the constant Σ_d n(d) ln(n(d)/N) computed with the whole corpus's N.
+    So PLSA's ln p, L and KL of the blocks, and their expected counts N(d,z) and N(z,w),
+    add up to those of the whole corpus (chapter ``12_em_at_scale``). A block's P(z|d)
+    rows are the only ones its E step reads: in a real deployment they stay with it.
+    """
+    X = as_document_word_counts(counts, "counts")
+    if isinstance(n_parts, bool) or not isinstance(n_parts, (int, np.integer)) \
+            or not 1 <= n_parts <= X.n_docs:
+        raise ValueError(f"n_parts must be an integer from 1 to the number of documents "
+                         f"({X.n_docs}), got {n_parts!r}")
+    rows = X.pair_matrix(X.count.astype(float)).tocsr()
+    lengths = X.doc_lengths.astype(float)
+    parts = []
+    for block in np.array_split(np.arange(X.n_docs), int(n_parts)):
+        keep = np.zeros(X.n_docs)
+        keep[block] = 1.0
+        part = as_document_word_counts(sp.diags(keep) @ rows, "counts",
+                                       allow_empty_documents=True)
+        mine = lengths[block]
+        constant = float(np.sum(mine * np.log(mine / X.total)))
+        parts.append(replace(part, log_p_d=constant))
+    return parts

@@ -155,3 +155,29 @@ def test_the_course_models_give_their_in_memory_records_on_a_process_cluster():
                 trace = fit_distributed(model, collection, start, max_iter=6, tol=None,
                                         client=client, keep_posteriors=keep)
                 assert_same_records(trace, expected)
+
+
+def test_plsa_on_blocks_of_documents_gives_the_in_memory_records():
+    """PLSA's P(z|d) belongs to one document: split_documents keeps each block's rows in
+    place and its share of Σ n(d) ln(n(d)/N), so the blocks' terms add up to the whole's."""
+    from emlib.corpus import split_documents, toy_counts
+    from emlib.plsa import PLSAModel
+
+    counts, _, _ = toy_counts()
+    model = PLSAModel(3)
+    X = model.validate_data(counts)
+    start = model.init_params(X, np.random.default_rng(1))
+    expected = run(model, X, start, max_iter=8, tol=None)
+    for n_parts in (1, 3, 12):
+        trace = fit_distributed(model, split_documents(counts, n_parts), start, max_iter=8,
+                                tol=None)
+        assert trace.n_partitions == n_parts
+        assert_same_records(trace, expected)
+
+
+@pytest.mark.parametrize("n_parts", [0, 13, 2.5, True])
+def test_split_documents_refuses_impossible_splits(n_parts):
+    from emlib.corpus import split_documents, toy_counts
+
+    with pytest.raises(ValueError, match="n_parts"):
+        split_documents(toy_counts()[0], n_parts)
