@@ -4,3 +4,5 @@ One line per chapter module (e.g. ``from . import ch03_mle``); keep them in chap
 """
 
 from __future__ import annotations
+
+from . import ch11_ibm1  # noqa: F401  (chapter 11_word_alignment)
