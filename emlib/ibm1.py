@@ -148,14 +148,20 @@ def _check_tokens(tokens: Any, name: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-def _check_pairs(pairs: Any, name: str = "pairs") -> tuple[tuple[tuple[str, ...],
-                                                             tuple[str, ...]], ...]:
+def _check_pairs(pairs: Any, name: str = "pairs", fast: bool = True
+                 ) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     if isinstance(pairs, (str, bytes, dict)) or not isinstance(pairs, Sequence):
         raise TypeError(f"{name} must be a list of (source_tokens, target_tokens) pairs, got "
                         f"{type(pairs).__name__}")
     if len(pairs) == 0:
         raise ValueError(f"{name} is empty; the corpus needs at least one sentence pair")
-    checked = []
+    pair_types = (list, tuple)
+    if fast and all(type(pair) in pair_types and len(pair) == 2 and type(pair[0]) in pair_types
+           and type(pair[1]) in pair_types and pair[0] and pair[1] for pair in pairs):
+        tokens = chain.from_iterable(chain.from_iterable(pairs))
+        if set(map(type, tokens)) == {str}:     # the common case; encode_corpus then
+            return tuple((tuple(f), tuple(e)) for f, e in pairs)   # rejects "" tokens
+    checked = []   # something is wrong: find it and name it
     for p, pair in enumerate(pairs):
         if isinstance(pair, (str, bytes)) or not isinstance(pair, (list, tuple)) \
                 or len(pair) != 2:
@@ -166,6 +172,18 @@ def _check_pairs(pairs: Any, name: str = "pairs") -> tuple[tuple[tuple[str, ...]
         checked.append((_check_tokens(pair[0], f"{name}[{p}][0] (source)"),
                         _check_tokens(pair[1], f"{name}[{p}][1] (target)")))
     return tuple(checked)
+
+
+def _unique_inverse(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for keys in [0, n_keys): a mark-and-count
+    pass over a dense table when it is small next to ``key``, a sort otherwise."""
+    if n_keys <= 16 * len(key) + 1024:
+        present = np.zeros(n_keys, dtype=bool)
+        present[key] = True
+        rank = np.cumsum(present) - 1
+        return np.flatnonzero(present), rank[key]
+    cells, inverse = np.unique(key, return_inverse=True)
+    return cells, inverse.ravel()
 
 
 def encode_corpus(pairs: Sequence[Pair], null: bool = True) -> AlignmentCorpus:
@@ -182,6 +200,8 @@ def encode_corpus(pairs: Sequence[Pair], null: bool = True) -> AlignmentCorpus:
     checked = _check_pairs(pairs)
     source_words = sorted(set(chain.from_iterable(f for f, _ in checked)))
     target_words = sorted(set(chain.from_iterable(e for _, e in checked)))
+    if source_words[0] == "" or target_words[0] == "":   # sorted: "" would come first
+        _check_pairs(checked, fast=False)   # raises, naming the pair and the token
     source_vocabulary: tuple[str | None, ...] = ((None,) if null else ()) + tuple(source_words)
     source_id = {w: k for k, w in enumerate(source_vocabulary)}
     target_id = {w: k for k, w in enumerate(target_words)}
@@ -201,15 +221,15 @@ def encode_corpus(pairs: Sequence[Pair], null: bool = True) -> AlignmentCorpus:
     i = np.arange(len(triple_token)) - token_start[triple_token]
     triple_source = src[src_start[token_pair][triple_token] + i]
     key = triple_source * len(target_words) + tgt[triple_token]
-    cells, triple_cell = np.unique(key, return_inverse=True)
+    cells, triple_cell = _unique_inverse(key, len(source_vocabulary) * len(target_words))
     pair_offsets = np.concatenate([[0], np.cumsum(n_src * n_tgt)])
     denominators = n_src.astype(float)
     return AlignmentCorpus(
         pairs=checked, null=bool(null), source_vocabulary=source_vocabulary,
         target_vocabulary=tuple(target_words),
         cell_source=cells // len(target_words), cell_target=cells % len(target_words),
-        triple_cell=triple_cell.ravel(), triple_token=triple_token,
-        pair_offsets=pair_offsets, log_uniform=float(n_tgt @ np.log(denominators)))
+        triple_cell=triple_cell, triple_token=triple_token,
+        pair_offsets=pair_offsets, log_uniform=float(np.sum(n_tgt * np.log(denominators))))
 
 
 # -- parameters and the model -----------------------------------------------------------
@@ -232,23 +252,35 @@ class IBM1Params:
 
 @dataclass(frozen=True, eq=False)
 class IBM1Posterior:
-    """q(a_j = i) for every (pair, j, i) triple (``q``), with −H(q) = Σ q ln q."""
+    """q(a_j = i) for every (pair, j, i) triple, with what the M step and the bound need.
+
+    ``q`` is the flat array of q(a_j = i); ``counts`` the expected counts c(e | f) on the
+    co-occurring cells (the sufficient statistics: Σ of q over the triples of each cell);
+    ``neg_entropy`` is −H(q) = Σ q ln q.
+    """
 
     q: np.ndarray
+    counts: np.ndarray
     neg_entropy: float
 
 
-def _q(posterior: Any) -> np.ndarray:
-    return np.asarray(posterior.q if isinstance(posterior, IBM1Posterior) else posterior,
-                      dtype=float)
+def _as_posterior(X: AlignmentCorpus, posterior: Any) -> IBM1Posterior:
+    """An :class:`IBM1Posterior`, built from a bare array of q(a_j = i) when needed."""
+    if isinstance(posterior, IBM1Posterior):
+        return posterior
+    q = np.asarray(posterior, dtype=float)
+    if q.shape != X.triple_cell.shape:
+        raise ValueError(f"posterior must have one entry per (pair, j, i) triple "
+                         f"({X.triple_cell.shape[0]}), got shape {q.shape}")
+    positive = q[q > 0]
+    return IBM1Posterior(q, np.bincount(X.triple_cell, q, minlength=X.n_cells),
+                         float(np.sum(positive * np.log(positive))))
 
 
-def _expected(q: np.ndarray, log_t: np.ndarray) -> float:
-    """Σ q ln t over the triples with q > 0 (0 · ln 0 = 0)."""
-    used = q > 0
-    if used.all():
-        return float(np.sum(q * log_t))
-    return float(np.sum(q[used] * log_t[used]))
+def _expected_log_t(counts: np.ndarray, log_t: np.ndarray) -> float:
+    """E_q[ln t] = Σ_triples q ln t(e_j | f_i) = Σ_cells c(e | f) ln t(e | f) (0 · ln 0 = 0)."""
+    used = counts > 0
+    return float(np.sum(counts[used] * log_t[used]))  # not a BLAS dot: no thread spin-up
 
 
 def _bound_and_gap(X: AlignmentCorpus, neg_entropy: float, expected_log_t: float,
@@ -264,7 +296,8 @@ class IBMModel1Model(EMModel):
     ``null=True`` adds the NULL word at source position 0. ``init="uniform"`` starts from
     t(e | f) = 1 / |target vocabulary| (as NLTK does); ``init="random"`` from positive
     random tables (each row of t drawn uniform on the simplex over its cells). The
-    posterior is a flat array of q(a_j = i) over all (pair, j, i) triples.
+    posterior (:class:`IBM1Posterior`) holds q(a_j = i) over all (pair, j, i) triples and
+    the expected counts c(e | f) the M step normalises.
     """
 
     def __init__(self, null: bool = True, init: str = "uniform") -> None:
@@ -304,12 +337,12 @@ class IBMModel1Model(EMModel):
         return t, z
 
     def e_step(self, X: AlignmentCorpus, params: IBM1Params) -> IBM1Posterior:
-        """q(a_j = i) = t(e_j | f_i) / Σ_i' t(e_j | f_i') for every triple."""
+        """q(a_j = i) = t(e_j | f_i) / Σ_i' t(e_j | f_i') for every triple, and the counts."""
         return self.evaluate(X, params).posterior
 
     def m_step(self, X: AlignmentCorpus, posterior: IBM1Posterior) -> IBM1Params:
-        """t(e | f) = c(e | f) / Σ_e' c(e' | f), the counts summed by ``np.bincount``."""
-        counts = np.bincount(X.triple_cell, _q(posterior), minlength=X.n_cells)
+        """t(e | f) = c(e | f) / Σ_e' c(e' | f), the counts carried by the posterior."""
+        counts = _as_posterior(X, posterior).counts
         totals = np.bincount(X.cell_source, counts, minlength=len(X.source_vocabulary))
         denominators = totals[X.cell_source]
         return IBM1Params(np.divide(counts, denominators, out=np.zeros_like(counts),
@@ -334,33 +367,32 @@ class IBMModel1Model(EMModel):
                  posterior: IBM1Posterior | None = None) -> Evaluation:
         """One pass: ln p, the exact posterior q*, and L and KL for ``posterior`` and for q*.
 
-        With E_q[ln t] = Σ q ln t(e_j|f_i), −H(q) = Σ q ln q and Σ_i q(a_j = i) = 1:
-        L(q, t) = E_q[ln t] + H(q) − Σ_pairs l_e ln(l_f + 1) and
-        KL(q ‖ q*) = −H(q) − E_q[ln t] + Σ_j ln Σ_i t(e_j|f_i). For q* itself ln q* =
-        ln t − ln z_j, so its −H needs no second logarithm, and the posterior carries it
-        (the M step's evaluation then needs only E_q[ln t] at the new t).
+        With E_q[ln t] = Σ q ln t(e_j|f_i) = Σ_cells c(e|f) ln t(e|f), −H(q) = Σ q ln q
+        and Σ_i q(a_j = i) = 1 for every target word:
+
+            L(q, t)    = E_q[ln t] + H(q) − Σ_pairs l_e ln(l_f + 1)
+            KL(q ‖ q*) = −H(q) − E_q[ln t] + Σ_j ln z_j,   z_j = Σ_i t(e_j | f_i).
+
+        For q* itself ln q* = ln t − ln z_j, so −H(q*) = E_q*[ln t] − Σ_j ln z_j: the
+        logarithms are taken per cell and per word, never per triple.
         """
         t, z = self._t_of_triples(X, params)
         log_z = np.log(z)
         with np.errstate(divide="ignore"):
-            log_t = np.log(t)
+            log_t = np.log(np.asarray(params.prob, dtype=float))
         exact_q = t / z[X.triple_token]
-        log_p = float(log_z.sum() - X.log_uniform)
-        expected_log_t = _expected(exact_q, log_t)
-        exact = IBM1Posterior(exact_q, expected_log_t
-                              - float(np.sum(exact_q * log_z[X.triple_token])))
-        at_posterior = _bound_and_gap(X, exact.neg_entropy, expected_log_t, log_z)
+        counts = np.bincount(X.triple_cell, exact_q, minlength=X.n_cells)
+        expected = _expected_log_t(counts, log_t)
+        exact = IBM1Posterior(exact_q, counts, expected - float(log_z.sum()))
+        at_posterior = _bound_and_gap(X, exact.neg_entropy, expected, log_z)
         if posterior is None:
             bound, gap = at_posterior
         else:
-            q = _q(posterior)
-            if q.shape != exact_q.shape:
-                raise ValueError(f"posterior must have one entry per (pair, j, i) triple "
-                                 f"({exact_q.shape[0]}), got shape {q.shape}")
-            neg_entropy = (posterior.neg_entropy if isinstance(posterior, IBM1Posterior)
-                           else _expected(q, np.log(np.where(q > 0, q, 1.0))))
-            bound, gap = _bound_and_gap(X, neg_entropy, _expected(q, log_t), log_z)
-        return Evaluation(log_p, exact, bound, gap, *at_posterior)
+            q = _as_posterior(X, posterior)
+            bound, gap = _bound_and_gap(X, q.neg_entropy, _expected_log_t(q.counts, log_t),
+                                        log_z)
+        return Evaluation(float(log_z.sum() - X.log_uniform), exact, bound, gap,
+                          *at_posterior)
 
     def viterbi(self, X: AlignmentCorpus, params: IBM1Params) -> list[list[int | None]]:
         """For every pair, each target word's most probable source position (None = NULL)."""
