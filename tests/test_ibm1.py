@@ -344,3 +344,29 @@ def test_exercise_checker_passes_the_solution_and_catches_mistakes():
         feedback = exercise.check(mistake)
         assert not feedback.passed and feedback.attempted, mistake.__name__
         assert words in feedback.message, (mistake.__name__, feedback.message)
+
+
+# -- the widget, by clicking ---------------------------------------------------------------
+def test_stepper_widget_by_clicking():
+    from emlib.views.ibm1 import ibm1_stepper
+
+    widget = ibm1_stepper()
+    assert "half-step 0 of 0" in widget.summary()
+    widget.buttons["M step"].click()                       # refused before any E step
+    assert "E step" in widget.message.value and len(widget.stepper) == 1
+    for _ in range(2):
+        widget.buttons["E step"].click()
+        widget.buttons["M step"].click()
+    assert len(widget.stepper) == 5
+    corpus = widget.stepper.X
+    t = table(corpus, widget.shown.params)
+    assert t[("the", "das")] == pytest.approx(7 / 11)      # the pigeonhole effect
+    widget.slider.value = 2                                  # back to the first M step
+    assert widget.shown.step == "M" and widget.shown.iteration == 1
+    widget.buttons["Undo"].click()
+    assert len(widget.stepper) == 4
+    widget.buttons["Reset"].click()
+    assert len(widget.stepper) == 1
+    assert widget.picture.value[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="at most 4"):
+        ibm1_stepper(tatoeba_pairs()[:5])
