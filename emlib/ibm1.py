@@ -427,7 +427,8 @@ class IBMModel1(EMEstimator):
     (``{source word: {target word: t(e|f)}}``, NULL = None, each row sorted by decreasing
     probability), ``corpus_`` (the encoded corpus), ``log_likelihood_`` and the course's
     ``trace_``, ``params_``, ``n_iter_``, ``converged_``, ``lower_bound_``.
-    ``translation_prob(e, f)`` and ``align(source, target)`` read the table.
+    ``translation_prob(e, f)``, ``top_translations(f)``, ``align(source, target)``,
+    ``alignment_posterior(source, target)`` and ``score(pairs)`` read the table.
     """
 
     def __init__(self, null: bool = True, max_iter: int = 20, tol: float | None = 1e-6,
@@ -493,14 +494,43 @@ class IBMModel1(EMEstimator):
         i is None for the NULL word (also when no source word was ever seen with e_j).
         Ties go to the later source word, NULL only when strictly better (as NLTK).
         """
+        return list(enumerate(_best_positions(self._t_matrix(source_tokens, target_tokens),
+                                              self.corpus_.null)))
+
+    def _t_matrix(self, source_tokens: Any, target_tokens: Any) -> np.ndarray:
         self._check_fitted()
-        f = _check_tokens(list(source_tokens) if isinstance(source_tokens, tuple)
-                          else source_tokens, "source_tokens")
-        e = _check_tokens(list(target_tokens) if isinstance(target_tokens, tuple)
-                          else target_tokens, "target_tokens")
+        f = _check_tokens(source_tokens, "source_tokens")
+        e = _check_tokens(target_tokens, "target_tokens")
         candidates = ([None] if self.corpus_.null else []) + list(f)
-        matrix = np.array([[self._lookup(w, s) for s in candidates] for w in e])
-        return list(enumerate(_best_positions(matrix, self.corpus_.null)))
+        return np.array([[self._lookup(w, s) for s in candidates] for w in e])
+
+    def alignment_posterior(self, source_tokens: Sequence[str],
+                            target_tokens: Sequence[str]) -> np.ndarray:
+        """q(a_j = i) = t(e_j | f_i) / Σ_i' t(e_j | f_i') as an (l_e, l_f + 1) matrix.
+
+        Rows are target positions j, columns source positions i with the NULL word first
+        (when the model has one). A row whose word was never seen with any source word
+        of the pair is all zeros.
+        """
+        t = self._t_matrix(source_tokens, target_tokens)
+        z = t.sum(axis=1, keepdims=True)
+        return np.divide(t, z, out=np.zeros_like(t), where=z > 0)
+
+    def score(self, pairs: Sequence[Pair]) -> float:
+        """ln p(pairs | t) under the fitted table (−inf when some target word has t = 0
+        from every word of its sentence, e.g. a word never seen in training)."""
+        self._check_fitted()
+        corpus = encode_corpus(pairs, self.corpus_.null)
+        source = np.array([self._source_id.get(w, -1) for w in corpus.source_vocabulary])
+        target = np.array([self._target_id.get(w, -1) for w in corpus.target_vocabulary])
+        f, e = source[corpus.cell_source], target[corpus.cell_target]
+        keys = f * len(self._target_id) + e
+        at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        found = (f >= 0) & (e >= 0) & (self._keys[at] == keys)
+        t = np.where(found, self._prob[at], 0.0)[corpus.triple_cell]
+        z = np.bincount(corpus.triple_token, t, minlength=corpus.n_tokens)
+        with np.errstate(divide="ignore"):
+            return float(np.log(z).sum() - corpus.log_uniform)
 
     def top_translations(self, source_word: str | None, n: int = 5) -> list[tuple[str, float]]:
         """The ``n`` most probable target words of ``source_word`` with their t(e | f)."""

@@ -370,3 +370,24 @@ def test_stepper_widget_by_clicking():
     assert widget.picture.value[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="at most 4"):
         ibm1_stepper(tatoeba_pairs()[:5])
+
+
+def test_alignment_posterior_rows_are_distributions():
+    model = IBMModel1(max_iter=20).fit(KOEHN_PAIRS)
+    q = model.alignment_posterior(["das", "buch"], ["the", "book", "zebra"])
+    assert q.shape == (3, 3)
+    np.testing.assert_allclose(q[:2].sum(axis=1), 1.0)
+    assert np.all(q[2] == 0)                                  # a word never seen
+    assert [i for _, i in model.align(["das", "buch"], ["the", "book"])] == [
+        int(np.argmax(row)) - 1 for row in q[:2]]
+
+
+def test_score_is_ln_p_under_the_fitted_table_and_blind_to_order():
+    pairs = tatoeba_pairs()[:80]
+    model = IBMModel1(max_iter=5, tol=None).fit(pairs)
+    last = IBMModel1Model().log_likelihood(model.corpus_, model.params_)
+    assert model.score(pairs) == pytest.approx(last, abs=1e-9)
+    f, e = pairs[10]
+    assert model.score([(f, e[::-1])]) == pytest.approx(model.score([(f, e)]), abs=1e-12)
+    assert model.score([(f, [*e, "zebra"])]) == -np.inf
+    assert model.score([(["unknown"], e)]) > -np.inf              # NULL still explains e

@@ -49,7 +49,8 @@ def plot_alignment_matrix(ax: Axes, matrix: Any, source_labels: Sequence[Any],
                          f"{len(target_labels)} target and {len(source_labels)} source labels")
     ax.imshow(values, cmap=CMAP, vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(len(source_labels)), [_label(w) for w in source_labels], fontsize=8,
-                  rotation=0 if len(source_labels) <= 6 else 90)
+                  rotation=0 if len(source_labels) <= 6 or all(
+                      len(_label(w)) <= 2 for w in source_labels[1:]) else 90)
     ax.set_yticks(range(len(target_labels)), [_label(w) for w in target_labels], fontsize=8)
     ax.tick_params(length=0)
     ax.grid(False)
