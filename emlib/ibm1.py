@@ -94,9 +94,9 @@ class AlignmentCorpus:
     Vocabularies are sorted; with ``null`` the source vocabulary starts with ``None``
     (the NULL word, id 0). The cells are the co-occurring (source id, target id) pairs in
     increasing order of ``cell_source * n_target + cell_target``. The triples list every
-    (pair, target position j, source position i) with i fastest: triple k belongs to
-    target token ``triple_token[k]`` and to cell ``triple_cell[k]``; the triples of pair p
-    are ``pair_offsets[p]:pair_offsets[p + 1]``.
+    (pair, target position j, source position i) with i fastest: triple k belongs to cell
+    ``triple_cell[k]``; target token n owns the ``token_width[n]`` triples from
+    ``token_start[n]`` on; the triples of pair p are ``pair_offsets[p]:pair_offsets[p + 1]``.
     """
 
     pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
@@ -106,7 +106,8 @@ class AlignmentCorpus:
     cell_source: np.ndarray
     cell_target: np.ndarray
     triple_cell: np.ndarray
-    triple_token: np.ndarray
+    token_start: np.ndarray     # first triple of each target token (its triples are contiguous)
+    token_width: np.ndarray     # number of triples of each target token: l_f (+ 1)
     pair_offsets: np.ndarray
     log_uniform: float          # Σ_pairs l_e · ln(l_f + 1)  (or ln l_f without NULL)
 
@@ -118,7 +119,7 @@ class AlignmentCorpus:
     @property
     def n_tokens(self) -> int:
         """Number of target tokens in the corpus."""
-        return int(self.triple_token[-1]) + 1
+        return len(self.token_start)
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -180,7 +181,8 @@ def _unique_inverse(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarra
     if n_keys <= 16 * len(key) + 1024:
         present = np.zeros(n_keys, dtype=bool)
         present[key] = True
-        rank = np.cumsum(present) - 1
+        rank = np.cumsum(present, dtype=np.int64)
+        rank -= 1
         return np.flatnonzero(present), rank[key]
     cells, inverse = np.unique(key, return_inverse=True)
     return cells, inverse.ravel()
@@ -215,20 +217,25 @@ def encode_corpus(pairs: Sequence[Pair], null: bool = True) -> AlignmentCorpus:
     n_tgt = np.array([len(e) for _, e in checked], dtype=np.int64)
     src_start = np.concatenate([[0], np.cumsum(n_src)[:-1]])
     token_pair = np.repeat(np.arange(len(checked)), n_tgt)
-    per_token = n_src[token_pair]                       # candidates of each target token
-    triple_token = np.repeat(np.arange(len(tgt)), per_token)
-    token_start = np.concatenate([[0], np.cumsum(per_token)[:-1]])
-    i = np.arange(len(triple_token)) - token_start[triple_token]
-    triple_source = src[src_start[token_pair][triple_token] + i]
-    key = triple_source * len(target_words) + tgt[triple_token]
+    token_width = n_src[token_pair]                     # candidates of each target token
+    token_start = np.concatenate([[0], np.cumsum(token_width)[:-1]])
+    # flat index of the source word of each triple: the pair's first source position plus
+    # i = (triple number − the token's first triple); built in place to keep memory low
+    index = np.arange(int(token_width.sum()))
+    index += np.repeat(src_start[token_pair] - token_start, token_width)
+    key = src[index]
+    del index
+    key *= len(target_words)
+    key += np.repeat(tgt, token_width)
     cells, triple_cell = _unique_inverse(key, len(source_vocabulary) * len(target_words))
+    del key
     pair_offsets = np.concatenate([[0], np.cumsum(n_src * n_tgt)])
     denominators = n_src.astype(float)
     return AlignmentCorpus(
         pairs=checked, null=bool(null), source_vocabulary=source_vocabulary,
         target_vocabulary=tuple(target_words),
         cell_source=cells // len(target_words), cell_target=cells % len(target_words),
-        triple_cell=triple_cell, triple_token=triple_token,
+        triple_cell=triple_cell, token_start=token_start, token_width=token_width,
         pair_offsets=pair_offsets, log_uniform=float(np.sum(n_tgt * np.log(denominators))))
 
 
@@ -252,16 +259,27 @@ class IBM1Params:
 
 @dataclass(frozen=True, eq=False)
 class IBM1Posterior:
-    """q(a_j = i) for every (pair, j, i) triple, with what the M step and the bound need.
+    """The E step's result: q(a_j = i) = t(e_j | f_i) / Σ_i' t(e_j | f_i') at a fixed t.
 
-    ``q`` is the flat array of q(a_j = i); ``counts`` the expected counts c(e | f) on the
-    co-occurring cells (the sufficient statistics: Σ of q over the triples of each cell);
-    ``neg_entropy`` is −H(q) = Σ q ln q.
+    It keeps what the M step and the bound need, not a number per triple: ``counts``, the
+    expected counts c(e | f) on the co-occurring cells (the sufficient statistics),
+    ``neg_entropy`` = −H(q) = Σ q ln q, and ``prob``, the t at which q was computed, from
+    which :meth:`responsibilities` rebuilds every q(a_j = i) on demand (None for a q that
+    was given as a bare array).
     """
 
-    q: np.ndarray
     counts: np.ndarray
     neg_entropy: float
+    prob: np.ndarray | None = None
+
+    def responsibilities(self, corpus: AlignmentCorpus) -> np.ndarray:
+        """q(a_j = i) for every (pair, j, i) triple of ``corpus`` (see ``pair_matrix``)."""
+        if self.prob is None:
+            raise ValueError("this posterior was built from q itself; it has no t to rebuild "
+                             "q from")
+        t = np.asarray(self.prob)[corpus.triple_cell]
+        t /= np.repeat(np.add.reduceat(t, corpus.token_start), corpus.token_width)
+        return t
 
 
 def _as_posterior(X: AlignmentCorpus, posterior: Any) -> IBM1Posterior:
@@ -273,7 +291,7 @@ def _as_posterior(X: AlignmentCorpus, posterior: Any) -> IBM1Posterior:
         raise ValueError(f"posterior must have one entry per (pair, j, i) triple "
                          f"({X.triple_cell.shape[0]}), got shape {q.shape}")
     positive = q[q > 0]
-    return IBM1Posterior(q, np.bincount(X.triple_cell, q, minlength=X.n_cells),
+    return IBM1Posterior(np.bincount(X.triple_cell, q, minlength=X.n_cells),
                          float(np.sum(positive * np.log(positive))))
 
 
@@ -296,8 +314,8 @@ class IBMModel1Model(EMModel):
     ``null=True`` adds the NULL word at source position 0. ``init="uniform"`` starts from
     t(e | f) = 1 / |target vocabulary| (as NLTK does); ``init="random"`` from positive
     random tables (each row of t drawn uniform on the simplex over its cells). The
-    posterior (:class:`IBM1Posterior`) holds q(a_j = i) over all (pair, j, i) triples and
-    the expected counts c(e | f) the M step normalises.
+    posterior (:class:`IBM1Posterior`) holds the expected counts c(e | f) the M step
+    normalises; ``posterior.responsibilities(corpus)`` gives q(a_j = i) for every triple.
     """
 
     def __init__(self, null: bool = True, init: str = "uniform") -> None:
@@ -323,21 +341,21 @@ class IBMModel1Model(EMModel):
                       params: IBM1Params) -> tuple[np.ndarray, np.ndarray]:
         """t(e_j | f_i) for every triple and z_j = Σ_i t(e_j | f_i) for every target token."""
         check_instance(params, IBM1Params, "params")
-        prob = np.asarray(params.prob)
+        prob = np.asarray(params.prob, dtype=float)
         if prob.shape != (X.n_cells,):
             raise ValueError(f"params.prob must have one entry per co-occurring cell "
                              f"({X.n_cells}), got shape {prob.shape}")
         if not np.all(np.isfinite(prob)) or np.any(prob < 0):
             raise ValueError("params.prob must be finite and >= 0")
         t = prob[X.triple_cell]
-        z = np.bincount(X.triple_token, t, minlength=X.n_tokens)
+        z = np.add.reduceat(t, X.token_start)       # a token's triples are contiguous
         if not np.all(z > 0):
             raise ValueError("params.prob gives some target token probability 0 from every "
                              "word of its sentence: ln p(corpus | t) = -inf")
         return t, z
 
     def e_step(self, X: AlignmentCorpus, params: IBM1Params) -> IBM1Posterior:
-        """q(a_j = i) = t(e_j | f_i) / Σ_i' t(e_j | f_i') for every triple, and the counts."""
+        """q(a_j = i) = t(e_j | f_i) / Σ_i' t(e_j | f_i'), summarised by its expected counts."""
         return self.evaluate(X, params).posterior
 
     def m_step(self, X: AlignmentCorpus, posterior: IBM1Posterior) -> IBM1Params:
@@ -380,10 +398,12 @@ class IBMModel1Model(EMModel):
         log_z = np.log(z)
         with np.errstate(divide="ignore"):
             log_t = np.log(np.asarray(params.prob, dtype=float))
-        exact_q = t / z[X.triple_token]
-        counts = np.bincount(X.triple_cell, exact_q, minlength=X.n_cells)
+        t /= np.repeat(z, X.token_width)            # now q(a_j = i), in place
+        counts = np.bincount(X.triple_cell, t, minlength=X.n_cells)
+        del t                                        # q itself is not kept: counts suffice
         expected = _expected_log_t(counts, log_t)
-        exact = IBM1Posterior(exact_q, counts, expected - float(log_z.sum()))
+        exact = IBM1Posterior(counts, expected - float(log_z.sum()),
+                              np.asarray(params.prob, dtype=float))
         at_posterior = _bound_and_gap(X, exact.neg_entropy, expected, log_z)
         if posterior is None:
             bound, gap = at_posterior
@@ -528,7 +548,7 @@ class IBMModel1(EMEstimator):
         at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
         found = (f >= 0) & (e >= 0) & (self._keys[at] == keys)
         t = np.where(found, self._prob[at], 0.0)[corpus.triple_cell]
-        z = np.bincount(corpus.triple_token, t, minlength=corpus.n_tokens)
+        z = np.add.reduceat(t, corpus.token_start)
         with np.errstate(divide="ignore"):
             return float(np.log(z).sum() - corpus.log_uniform)
 

@@ -96,7 +96,7 @@ def _draw_state(ax: Axes, corpus: AlignmentCorpus, record: Record) -> None:
             matrix = np.full((len(target), len(source)), np.nan)
             label = "q: none yet"
         else:
-            matrix = corpus.pair_matrix(record.posterior.q, p)
+            matrix = corpus.pair_matrix(record.posterior.responsibilities(corpus), p)
             label = "q(a_j = i)"
         plot_alignment_matrix(inset, matrix, source, target,
                               title=f"pair {p + 1}: {label}",
