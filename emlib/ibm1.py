@@ -50,12 +50,19 @@ __all__ = [
     "IBM1Posterior",
     "IBMModel1",
     "IBMModel1Model",
+    "KOEHN_PAIRS",
     "encode_corpus",
     "textbook_e_step",
     "textbook_m_step",
 ]
 
 Pair = tuple[Sequence[str], Sequence[str]]
+
+#: Koehn's toy corpus (Statistical Machine Translation, 2010, §4.2) as (German, English)
+#: pairs: the chapter runs EM on it by hand.
+KOEHN_PAIRS = ((("das", "haus"), ("the", "house")),
+               (("das", "buch"), ("the", "book")),
+               (("ein", "buch"), ("a", "book")))
 
 
 # -- the textbook steps ---------------------------------------------------------------------

@@ -16,8 +16,8 @@ from emlib._validation import NotFittedError
 from emlib.datasets import load_en_zh_tatoeba
 from emlib.em import Stepper, run
 from emlib.exercises import EXERCISES
-from emlib.exercises.ch11_ibm1 import KOEHN_PAIRS
 from emlib.ibm1 import (
+    KOEHN_PAIRS,
     IBM1Params,
     IBMModel1,
     IBMModel1Model,

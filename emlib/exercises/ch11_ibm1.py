@@ -13,16 +13,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..ibm1 import KOEHN_PAIRS
 from ._core import Exercise, Feedback, attempted, register
 
-__all__ = ["KOEHN_PAIRS", "expected_counts"]
+__all__ = ["expected_counts"]
 
 Counts = dict[tuple[str, str | None], float]
 
-#: Koehn's toy corpus (Statistical Machine Translation, 2010, §4.2): (German, English).
-KOEHN_PAIRS = [(["das", "haus"], ["the", "house"]),
-               (["das", "buch"], ["the", "book"]),
-               (["ein", "buch"], ["a", "book"])]
 
 
 def expected_counts(pairs: Sequence[tuple[Sequence[str], Sequence[str]]],

@@ -21,8 +21,7 @@ from matplotlib.patches import Rectangle
 
 from .._validation import as_float_array
 from ..em import Record
-from ..exercises.ch11_ibm1 import KOEHN_PAIRS
-from ..ibm1 import AlignmentCorpus, IBM1Params, IBMModel1Model, encode_corpus
+from ..ibm1 import KOEHN_PAIRS, AlignmentCorpus, IBM1Params, IBMModel1Model, encode_corpus
 from .stepper import StepperWidget
 
 __all__ = ["AlignmentStepperWidget", "ibm1_stepper", "plot_alignment_matrix",
@@ -121,7 +120,7 @@ class AlignmentStepperWidget(StepperWidget):
                 f"{len(self.stepper) - 1}: {self.shown.summary(self.objective)}")
 
 
-def ibm1_stepper(pairs: Sequence[Any] = tuple(KOEHN_PAIRS), null: bool = False,
+def ibm1_stepper(pairs: Sequence[Any] = KOEHN_PAIRS, null: bool = False,
                  params: IBM1Params | None = None, title: str | None = None
                  ) -> AlignmentStepperWidget:
     """The chapter-11 E/M widget on a small corpus (Koehn's three pairs by default).

@@ -29,8 +29,7 @@ import numpy as np
 
 from emlib.datasets import CREDITS, load_en_zh_tatoeba
 from emlib.exercises import EXERCISES
-from emlib.exercises.ch11_ibm1 import KOEHN_PAIRS
-from emlib.ibm1 import IBMModel1
+from emlib.ibm1 import KOEHN_PAIRS, IBMModel1
 from emlib.text import tokenize_pairs
 from emlib.views import plotting
 from emlib.views.ibm1 import ibm1_stepper, plot_alignment_matrix
