@@ -41,13 +41,14 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_float_array, check_instance
-from .em import EMModel, Evaluation
+from .em import EMModel, Evaluation, Statistics, StatisticsModel
 from .estimator import EMEstimator
 
 __all__ = [
     "AlignmentCorpus",
     "IBM1Params",
     "IBM1Posterior",
+    "IBM1Statistics",
     "IBMModel1",
     "IBMModel1Model",
     "KOEHN_PAIRS",
@@ -315,7 +316,36 @@ def _bound_and_gap(X: AlignmentCorpus, neg_entropy: float, expected_log_t: float
             neg_entropy - expected_log_t + float(log_z.sum()))
 
 
-class IBMModel1Model(EMModel):
+@dataclass(frozen=True, eq=False)
+class IBM1Statistics(Statistics):
+    """The expected counts c(e | f) on the co-occurring cells of one encoded corpus.
+
+    Counts of disjoint parts of the corpus add (``+``; online EM's ``c * s`` scales), which
+    is what Lin & Dyer's MapReduce Model 1 rests on. ``cell_source`` (the source word of
+    each cell) is the structure, not a statistic: it is carried along, never added, and two
+    statistics add only when they share it.
+    """
+
+    counts: np.ndarray
+    cell_source: np.ndarray
+
+    def __add__(self, other: Any) -> Any:
+        if not isinstance(other, IBM1Statistics):
+            return NotImplemented
+        if other.cell_source is not self.cell_source and not np.array_equal(
+                other.cell_source, self.cell_source):
+            raise ValueError("IBM1Statistics of different corpora (cells) cannot be added")
+        return IBM1Statistics(self.counts + other.counts, self.cell_source)
+
+    def __mul__(self, factor: float) -> Any:
+        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.floating)):
+            return NotImplemented
+        return IBM1Statistics(factor * self.counts, self.cell_source)
+
+    __rmul__ = __mul__
+
+
+class IBMModel1Model(StatisticsModel):
     """IBM Model 1 as an :class:`~emlib.em.EMModel` over ``[(source, target), …]`` pairs.
 
     ``null=True`` adds the NULL word at source position 0. ``init="uniform"`` starts from
@@ -365,11 +395,17 @@ class IBMModel1Model(EMModel):
         """q(a_j = i) = t(e_j | f_i) / Σ_i' t(e_j | f_i'), summarised by its expected counts."""
         return self.evaluate(X, params).posterior
 
-    def m_step(self, X: AlignmentCorpus, posterior: IBM1Posterior) -> IBM1Params:
-        """t(e | f) = c(e | f) / Σ_e' c(e' | f), the counts carried by the posterior."""
-        counts = _as_posterior(X, posterior).counts
-        totals = np.bincount(X.cell_source, counts, minlength=len(X.source_vocabulary))
-        denominators = totals[X.cell_source]
+    def expected_statistics(self, X: AlignmentCorpus, posterior: IBM1Posterior
+                            ) -> IBM1Statistics:
+        """c(e | f) = Σ_triples q(a_j = i) per cell (carried by the posterior already)."""
+        return IBM1Statistics(_as_posterior(X, posterior).counts, X.cell_source)
+
+    def params_from_statistics(self, stats: IBM1Statistics) -> IBM1Params:
+        """M step: t(e | f) = c(e | f) / Σ_e' c(e' | f) (a source word without counts: 0)."""
+        check_instance(stats, IBM1Statistics, "stats")
+        counts = np.asarray(stats.counts, dtype=float)
+        totals = np.bincount(stats.cell_source, counts)
+        denominators = totals[stats.cell_source]
         return IBM1Params(np.divide(counts, denominators, out=np.zeros_like(counts),
                                     where=denominators > 0))
 

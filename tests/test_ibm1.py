@@ -395,3 +395,36 @@ def test_score_is_ln_p_under_the_fitted_table_and_blind_to_order():
     assert model.score([(f, e[::-1])]) == pytest.approx(model.score([(f, e)]), abs=1e-12)
     assert model.score([(f, [*e, "zebra"])]) == -np.inf
     assert model.score([(["unknown"], e)]) > -np.inf              # NULL still explains e
+
+
+def test_statistics_add_over_parts_and_give_the_m_step():
+    from emlib.em import SufficientStatisticsModel
+    from emlib.ibm1 import IBM1Posterior, IBM1Statistics
+
+    model = IBMModel1Model()
+    assert isinstance(model, SufficientStatisticsModel)
+    corpus = model.validate_data(tatoeba_pairs()[:50])
+    params = model.init_params(corpus, np.random.default_rng(0))
+    posterior = model.e_step(corpus, params)
+    whole = model.expected_statistics(corpus, posterior)
+    # split the triples in two halves of the pairs: the two partial counts add up
+    q = posterior.responsibilities(corpus)
+    cut = corpus.pair_offsets[25]
+    first, second = q.copy(), q.copy()
+    first[cut:], second[:cut] = 0.0, 0.0
+    parts = [model.expected_statistics(corpus, part) for part in (first, second)]
+    np.testing.assert_allclose((parts[0] + parts[1]).counts, whole.counts, atol=1e-12)
+    np.testing.assert_allclose(model.params_from_statistics(whole).prob,
+                               model.m_step(corpus, posterior).prob)
+    np.testing.assert_allclose((0.5 * whole).counts, whole.counts / 2)
+    other = IBM1Statistics(np.ones(3), np.arange(3))
+    with pytest.raises(ValueError, match="cannot be added"):
+        whole + other  # noqa: B018
+    assert isinstance(posterior, IBM1Posterior)
+
+
+def test_model_viterbi_matches_the_estimators_align():
+    pairs = tatoeba_pairs()[:60]
+    fit = IBMModel1(max_iter=10, tol=None).fit(pairs)
+    best = fit.model_.viterbi(fit.corpus_, fit.params_)
+    assert best == [[i for _, i in fit.align(f, e)] for f, e in pairs]
