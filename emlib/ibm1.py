@@ -186,7 +186,7 @@ def _check_pairs(pairs: Any, name: str = "pairs", fast: bool = True
 def _unique_inverse(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(key, return_inverse=True)`` for keys in [0, n_keys): a mark-and-count
     pass over a dense table when it is small next to ``key``, a sort otherwise."""
-    if n_keys <= 16 * len(key) + 1024:
+    if n_keys <= 2 * len(key) + 1024:            # the table is at most ~2× the keys
         present = np.zeros(n_keys, dtype=bool)
         present[key] = True
         rank = np.cumsum(present, dtype=np.int64)

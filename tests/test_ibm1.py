@@ -428,3 +428,14 @@ def test_model_viterbi_matches_the_estimators_align():
     fit = IBMModel1(max_iter=10, tol=None).fit(pairs)
     best = fit.model_.viterbi(fit.corpus_, fit.params_)
     assert best == [[i for _, i in fit.align(f, e)] for f, e in pairs]
+
+
+def test_both_ways_of_finding_the_cells_agree():
+    from emlib.ibm1 import _unique_inverse
+
+    key = np.random.default_rng(3).integers(0, 50, 40)
+    dense, sparse = _unique_inverse(key, 50), _unique_inverse(key, 10**9)
+    expected = np.unique(key, return_inverse=True)
+    for cells, inverse in (dense, sparse):
+        np.testing.assert_array_equal(cells, expected[0])
+        np.testing.assert_array_equal(inverse, expected[1].ravel())
