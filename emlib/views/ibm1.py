@@ -47,17 +47,17 @@ def plot_alignment_matrix(ax: Axes, matrix: Any, source_labels: Sequence[Any],
         raise ValueError(f"matrix has shape {values.shape}, but there are "
                          f"{len(target_labels)} target and {len(source_labels)} source labels")
     ax.imshow(values, cmap=CMAP, vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(len(source_labels)), [_label(w) for w in source_labels], fontsize=8,
+    ax.set_xticks(range(len(source_labels)), [_label(w) for w in source_labels], fontsize=9,
                   rotation=0 if len(source_labels) <= 6 or all(
                       len(_label(w)) <= 2 for w in source_labels[1:]) else 90)
-    ax.set_yticks(range(len(target_labels)), [_label(w) for w in target_labels], fontsize=8)
+    ax.set_yticks(range(len(target_labels)), [_label(w) for w in target_labels], fontsize=9)
     ax.tick_params(length=0)
     ax.grid(False)
     if annotate and values.size <= 64:
         for (j, i), v in np.ndenumerate(values):
             if np.isnan(v):
                 continue
-            ax.text(i, j, f"{v:.2f}", ha="center", va="center", fontsize=7,
+            ax.text(i, j, f"{v:.2f}", ha="center", va="center", fontsize=9,
                     color="white" if v > 0.6 else "black")
     if frame_best and values.size:
         filled = np.nan_to_num(values, nan=-1.0)
@@ -78,8 +78,8 @@ def plot_translation_table(ax: Axes, corpus: AlignmentCorpus, params: IBM1Params
     dense[corpus.cell_source, corpus.cell_target] = params.prob
     plot_alignment_matrix(ax, dense, corpus.target_vocabulary, corpus.source_vocabulary,
                           title=title, frame_best=False)
-    ax.set_xlabel("e (target)", fontsize=8)
-    ax.set_ylabel("f (source)", fontsize=8)
+    ax.set_xlabel("e (target)", fontsize=9)
+    ax.set_ylabel("f (source)", fontsize=9)
 
 
 def _draw_state(ax: Axes, corpus: AlignmentCorpus, record: Record) -> None:
