@@ -439,3 +439,18 @@ def test_both_ways_of_finding_the_cells_agree():
     for cells, inverse in (dense, sparse):
         np.testing.assert_array_equal(cells, expected[0])
         np.testing.assert_array_equal(inverse, expected[1].ravel())
+
+
+def test_one_pass_over_the_triples_per_half_step(monkeypatch):
+    model = IBMModel1Model()
+    passes = []
+    original = IBMModel1Model._t_of_triples
+
+    def counting(self, X, params):
+        passes.append(1)
+        return original(self, X, params)
+
+    monkeypatch.setattr(IBMModel1Model, "_t_of_triples", counting)
+    trace = run(model, KOEHN_PAIRS, max_iter=3, tol=None)
+    assert len(trace.records) == 7                  # init + 3 × (E, M)
+    assert len(passes) == 4                         # init and each M step; E steps reuse
