@@ -5,6 +5,8 @@ Nothing is downloaded at run time: the real data sets live in ``emlib/data`` nex
 
 * :func:`load_old_faithful` — 272 eruptions of the Old Faithful geyser (chapter 06).
 * :func:`load_arxiv_abstracts` — 1,446 arXiv abstracts in 4 topics, CC0 (chapter 08).
+* :func:`load_en_zh_tatoeba` — 500 English–Chinese sentence pairs from Tatoeba, CC BY 2.0 FR
+  (chapter 11).
 * :func:`make_gaussian_blobs` — points from a known Gaussian mixture (chapters 05–07).
 """
 
@@ -25,8 +27,8 @@ from ._validation import (
     check_rng,
 )
 
-__all__ = ["CREDITS", "Blobs", "Corpus", "load_arxiv_abstracts", "load_old_faithful",
-           "make_gaussian_blobs"]
+__all__ = ["CREDITS", "Blobs", "Corpus", "ParallelCorpus", "load_arxiv_abstracts",
+           "load_en_zh_tatoeba", "load_old_faithful", "make_gaussian_blobs"]
 
 #: One line of credit per shipped file (the full record is ``emlib/data/SOURCES.md``).
 CREDITS = {
@@ -37,6 +39,10 @@ CREDITS = {
     "arxiv_abstracts_4topics.csv": (
         "arXiv.org article metadata (titles and abstracts of arXiv 0704.0001–0704.2000), "
         "CC0 1.0; via the Cornell University arXiv Dataset."),
+    "en_zh_tatoeba.tsv": (
+        "Sentences © their Tatoeba contributors, https://tatoeba.org, CC BY 2.0 FR (via "
+        "manythings.org's cmn-eng file); per-sentence credits in "
+        "en_zh_tatoeba_attribution.tsv."),
 }
 
 
@@ -142,3 +148,35 @@ def load_earthquakes() -> tuple[np.ndarray, np.ndarray]:
         rows = list(csv.reader(handle))[1:]
     table = np.array(rows, dtype=np.int64)
     return table[:, 0], table[:, 1]
+
+
+@dataclass(frozen=True)
+class ParallelCorpus:
+    """Line-aligned sentence pairs with the credit of each pair.
+
+    ``english[i]`` and ``chinese[i]`` translate each other; ``credits[i]`` names the two
+    Tatoeba sentences and their contributors ("#id (user) & #id (user)").
+    """
+
+    english: list[str]
+    chinese: list[str]
+    credits: list[str]
+
+    def __len__(self) -> int:
+        return len(self.english)
+
+
+def load_en_zh_tatoeba() -> ParallelCorpus:
+    """500 English–Chinese sentence pairs from Tatoeba (3–6 English words each).
+
+    Untokenised: :mod:`emlib.text` splits English into words and Chinese into characters.
+    Credit: ``CREDITS["en_zh_tatoeba.tsv"]`` (CC BY 2.0 FR, attribution required; the
+    per-sentence credits are returned in ``credits``). Chapter 11 aligns it with IBM Model 1.
+    """
+    with _open("en_zh_tatoeba.tsv") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    with _open("en_zh_tatoeba_attribution.tsv") as handle:
+        credit_rows = list(csv.DictReader(handle, delimiter="\t"))
+    credits = [f"#{c['src_sentence_id']} ({c['src_contributor']}) & "
+               f"#{c['tgt_sentence_id']} ({c['tgt_contributor']})" for c in credit_rows]
+    return ParallelCorpus([r["src"] for r in rows], [r["tgt"] for r in rows], credits)

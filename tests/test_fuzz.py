@@ -345,7 +345,8 @@ VALID = {
     ("display.show", "x", "inf"), ("display.show", "x", "text"), ("display.show", "x", "float_nan"),
     ("theory.increment_ratios", "values", "nan"),
     ("plsa.PLSA.fit", "X", "sparse"), ("plsa.PLSAModel", "X", "sparse"),
-    ("partitions_of", "data", "ragged"),  # a list of partitions of unequal sizes is its input
+    ("partitions_of", "data", "ragged"),  # a list of partitions of unequal sizes
+    ("english_words", "text", "text"), ("chinese_characters", "text", "text"),  # tokenizers
     ("corpus.as_document_word_counts", "counts", "sparse"), ("plsa.perplexity", "counts", "sparse"),
 }
 #: Arguments for which None is a documented choice (a fresh seed, θ⁽⁰⁾ drawn by the model,

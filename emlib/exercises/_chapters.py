@@ -15,4 +15,5 @@ from . import ch07_em_theory  # noqa: F401
 from . import ch08_plsa  # noqa: F401
 from . import ch09_em_variants  # noqa: F401
 from . import ch10_hmm  # noqa: F401
+from . import ch11_ibm1  # noqa: F401
 from . import ch12_em_at_scale  # noqa: F401

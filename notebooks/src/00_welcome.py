@@ -271,6 +271,13 @@ Markdown(glossary_markdown())
 # | α(z_nk), β(z_nk) | HMM forward p(x_1..x_n, z_n = k) and backward p(x_{n+1}..x_N \| z_n = k) |
 # | α̂(z_nk), c_n | the scaled forward p(z_n = k \| x_1..x_n) and its normaliser p(x_n \| x_1..x_{n−1}) |
 # | ξ_n(j, k) | the HMM pair posterior p(z_{n−1} = j, z_n = k \| X, θ) |
+# | f = f₁ … f_{l_f}, e = e₁ … e_{l_e} | IBM Model 1: source and target sentence (源语言句子, 目标语言句子), their lengths (ch. 11) |
+# | f₀ | the NULL word (空词) |
+# | a_j | the alignment of target position j: the source position that produced e_j (对齐) |
+# | t(e \| f) | the translation probability (翻译概率), Model 1's parameters θ |
+# | q(a_j = i) | the E-step posterior that e_j came from f_i |
+# | c(e \| f) | the expected count of e translating f: Model 1's sufficient statistics |
+# | ε | the probability of the target length (a constant in Model 1) |
 #
 # ## Exercises
 # 1. In the coin game, make the mixing weights learnable
