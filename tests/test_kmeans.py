@@ -8,10 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from emlib import _kmeans_accel as accel
+from emlib._validation import NotFittedError
 from emlib.em import Stepper, run
 from emlib.kmeans import (
     KDTree,
     KMeans,
+    KMeansAssignment,
     KMeansModel,
     KMeansParams,
     distortion,
@@ -22,6 +25,8 @@ from emlib.kmeans import (
     random_init,
     soft_assignments,
     squared_distances,
+    textbook_e_step,
+    textbook_m_step,
     update_centers,
 )
 
@@ -147,20 +152,19 @@ def test_speedups_compute_far_fewer_distances_on_clustered_data():
 
 def test_elkan_bounds_are_valid_after_each_e_step():
     """The invariants Elkan relies on: u ≥ ‖x − μ_a‖ and l(x, c) ≤ ‖x − μ_c‖."""
-    from emlib.kmeans import _ElkanAssigner, _update
-
     X = blobs(8, n=400, d=3, k=5)
     C = X[:5].copy()
-    el = _ElkanAssigner(X, 5)
+    bounds = None
     for _ in range(6):
-        labels = el.assign(C)
+        new_bounds, _, _ = accel.elkan_assign(X, C, bounds)
+        labels = new_bounds.labels
         true = np.sqrt(squared_distances(X, C))
         np.testing.assert_array_equal(labels, true.argmin(axis=1))
-        assert np.all(el.upper >= true[np.arange(len(X)), labels] * (1 - 1e-12))
-        assert np.all(el.lower.T <= true * (1 + 1e-12) + 1e-12)
-        new = _update(X, labels, 5)[0]
-        el.moved(C, new)
-        C = new
+        assert np.all(new_bounds.upper >= true[np.arange(len(X)), labels] * (1 - 1e-12))
+        assert np.all(new_bounds.lower.T <= true * (1 + 1e-12) + 1e-12)
+        if bounds is not None:  # the old state is never changed in place
+            assert bounds.upper is not new_bounds.upper and bounds.lower is not new_bounds.lower
+        bounds, C = new_bounds, update_centers(X, labels, 5)
 
 
 def test_kdtree_is_a_valid_partition_with_tight_boxes():
@@ -198,17 +202,19 @@ def test_duplicate_points_and_ties_agree():
 
 # -- scikit-learn from the same initial centres ----------------------------------------
 @pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
-@pytest.mark.parametrize("seed,n,d,k,tol", [(0, 500, 2, 3, 0.0), (1, 2000, 5, 8, 0.0),
-                                            (2, 1500, 3, 6, 1e-4), (3, 300, 8, 10, 0.0)])
-def test_agrees_with_scikit_learn(algorithm, seed, n, d, k, tol):
+@pytest.mark.parametrize("seed,n,d,k", [(0, 500, 2, 3), (1, 2000, 5, 8), (2, 1500, 3, 6),
+                                       (3, 300, 8, 10)])
+def test_agrees_with_scikit_learn(algorithm, seed, n, d, k):
+    """tol = 0 on both sides: scikit-learn's strict convergence (labels unchanged) is ours
+    (J unchanged), with the same number of iterations."""
     from sklearn.cluster import KMeans as SKKMeans
 
     X = blobs(seed, n=n, d=d, k=5)
     C0 = kmeans_plusplus(X, k, rng=seed)
-    ref = SKKMeans(n_clusters=k, init=C0, n_init=1, max_iter=300, tol=tol,
+    ref = SKKMeans(n_clusters=k, init=C0, n_init=1, max_iter=300, tol=0.0,
                    algorithm=algorithm).fit(X)
     for ours_alg in ALGORITHMS:
-        ours = KMeans(k, init=C0, algorithm=ours_alg, max_iter=300, tol=tol).fit(X)
+        ours = KMeans(k, init=C0, algorithm=ours_alg, max_iter=300, tol=0.0).fit(X)
         np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=0,
                                    atol=1e-8)
         np.testing.assert_array_equal(ours.labels_, ref.labels_)
@@ -317,11 +323,24 @@ def test_soft_assignments_harden_as_variance_shrinks():
      "init contains NaN"),
     (lambda X: KMeans(2, init="kmeans++").fit(X), ValueError, r"init must be 'k-means\+\+'"),
     (lambda X: KMeans(2, algorithm="hamerly").fit(X), ValueError, "algorithm must be one of"),
-    (lambda X: KMeans(2, max_iter=0).fit(X), ValueError, "max_iter"),
+    (lambda X: KMeans(2, max_iter=-1).fit(X), ValueError, "max_iter"),
+    (lambda X: KMeans(2, max_iter=True).fit(X), TypeError, "max_iter"),
     (lambda X: KMeans(2, tol=-1.0).fit(X), ValueError, "tol"),
+    (lambda X: KMeans(2, tol=float("nan")).fit(X), ValueError, "tol"),
+    (lambda X: KMeans(2, random_state=-1).fit(X), ValueError, "random_state"),
+    (lambda X: KMeans(2, random_state=1.5).fit(X), TypeError, "random_state"),
+    (lambda X: KMeans(True).fit(X), TypeError, "n_clusters"),
+    (lambda X: KMeans(2, algorithm=None).fit(X), ValueError, "algorithm must be one of"),
+    (lambda X: KMeans(2, algorithm="kdtree", leaf_size=0).fit(X), ValueError, "leaf_size"),
+    (lambda X: KMeans(2).fit(np.empty((5, 0))), ValueError, "at least one feature"),
+    (lambda X: KMeansModel(2).e_step(X, X[:2]), TypeError, "params must be a KMeansParams"),
+    (lambda X: KMeansModel(2).m_step(X, np.zeros(3, dtype=int)), ValueError, "labels must"),
+    (lambda X: KMeansModel(2).lower_bound(X, np.full(len(X), 2), KMeansParams(X[:2])),
+     ValueError, "labels must lie in"),
+    (lambda X: nearest_centers(X, X[:2, :1]), ValueError, "centers must have shape"),
     (lambda X: KMeans(2).fit(X).predict(X[:, :1]), ValueError,
      "X has 1 features, but KMeans was fitted with 2"),
-    (lambda X: KMeans(2).predict(X), RuntimeError, "not fitted"),
+    (lambda X: KMeans(2).predict(X), NotFittedError, "not fitted"),
     (lambda X: KMeansModel(5, init=np.zeros((4, 2))), None, None),
     (lambda X: run(KMeansModel(300), X), ValueError, "n_clusters=300 must be <= n_samples"),
     (lambda X: update_centers(X, np.full(len(X), 5), 3), ValueError, r"labels must lie in"),
@@ -344,7 +363,7 @@ def test_widget_steps_and_draws_trails():
     from emlib.views.kmeans import kmeans_stepper
 
     X = blobs(12, n=120)
-    w = kmeans_stepper(X, 3, seed=1)
+    w = kmeans_stepper(X, 3, random_state=1)
     assert w.stepper.record.step == "init"
     w.buttons["E+M"].click()
     assert w.shown.step == "M" and w.shown.iteration == 1

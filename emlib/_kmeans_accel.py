@@ -1,0 +1,479 @@
+"""The fast E steps of k-Means (chapter ``05_kmeans``): Lloyd in BLAS blocks, Elkan, k-d tree.
+
+:mod:`emlib.kmeans` states the two steps as the textbook writes them; this module holds the
+three engines that compute the *same* assignment r_n = argmin_k ‖x_n − μ_k‖² quickly:
+
+* :func:`lloyd_pass` — all N·K distances, in blocks of rows, by one matrix product per
+  block with **centred** data: for a centring point m (the mean of the centres),
+
+      ‖x − μ‖² = ‖x̃‖² − 2 x̃·μ̃ + ‖μ̃‖²,   x̃ = x − m, μ̃ = μ − m.
+
+  Without the centring the three terms are ~‖x‖² each and their difference loses every
+  digit when the data sit far from the origin (issue 11: blobs shifted by 1e10);
+* :class:`ElkanBounds` / :func:`elkan_assign` — Elkan (2003), triangle-inequality bounds
+  that skip most distances (the bounds are the state an E step hands to the next);
+* :class:`KDTree` / :class:`KDTreeFilter` — the filtering algorithm of Kanungo et al.
+  (2002): whole boxes of points get their centre without any distance.
+
+and :func:`cluster_statistics`, the M step's sufficient statistics (N_k, Σ_{r_n=k} x̃_n)
+by one sparse-matrix product. Nothing here validates its input: :mod:`emlib.kmeans` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from ._validation import as_float_array, check_int
+
+__all__ = [
+    "ElkanBounds",
+    "FilterResult",
+    "KDTree",
+    "KDTreeFilter",
+    "cluster_statistics",
+    "distortions",
+    "elkan_assign",
+    "lloyd_pass",
+    "row_distances",
+]
+
+#: Largest number of rows per block in the chunked computations (bounds memory to CHUNK·K).
+CHUNK = 8192
+#: Relative safety margin of the pruning tests: a centre is skipped only when a bound says
+#: it is farther by more than rounding error, so ties and near-ties are always computed.
+_MARGIN = 1e-9
+
+
+def _chunk(n_features: int, n_clusters: int) -> int:
+    """Rows per block: small enough that BLAS stays on one thread (OpenBLAS goes parallel
+    above m·n·k = 2¹⁸; threads don't pay for an inner dimension of D and hurt on a busy
+    machine), and the block of rows·K floats stays in cache."""
+    return int(np.clip(2**18 // (n_clusters * (n_features + 1)), 256, CHUNK))
+
+
+def row_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """‖x_i − c_i‖ row by row (C broadcastable to X), computed directly (no cancellation)."""
+    diff = X - C
+    return np.sqrt(np.einsum("nd,nd->n", diff, diff))
+
+
+# ---------------------------------------------------------------------------------------
+# Lloyd: all distances, one matrix product per block of rows
+# ---------------------------------------------------------------------------------------
+def lloyd_pass(Xc: np.ndarray, Cc: np.ndarray, old: np.ndarray | None = None
+               ) -> tuple[np.ndarray, float, float]:
+    """Nearest centres of the centred rows ``Xc`` and the distortions they give.
+
+    With b_nk = ‖μ̃_k‖² − 2 x̃_n·μ̃_k (so ‖x̃_n − μ̃_k‖² = ‖x̃_n‖² + b_nk), returns the labels
+    r_n = argmin_k b_nk (ties: the lowest k), J(μ, r) = Σ_n ‖x̃_n‖² + Σ_n b_{n r_n} and
+    J(μ, old) the same for the labels ``old`` (= J(μ, r) when None). Termwise
+    b_{n r_n} ≤ b_{n old_n}, so J(μ, r) ≤ J(μ, old) holds in floating point too.
+    """
+    n, k = len(Xc), len(Cc)
+    weights = np.ascontiguousarray(-2.0 * Cc.T)   # C order: BLAS is ~2× faster here
+    norms = np.einsum("kd,kd->k", Cc, Cc)
+    labels = np.empty(n, dtype=np.intp)
+    step = _chunk(Cc.shape[1], k)
+    block = np.empty((min(step, n), k))
+    rows = np.arange(min(step, n))
+    best = bound = 0.0
+    for start in range(0, n, step):
+        x = Xc[start:start + step]
+        b, r = block[:len(x)], rows[:len(x)]
+        np.matmul(x, weights, out=b)
+        b += norms
+        lab = labels[start:start + step]
+        np.argmin(b, axis=1, out=lab)
+        best += float(b[r, lab].sum())
+        if old is not None:
+            bound += float(b[r, old[start:start + step]].sum())
+    spread = float(np.einsum("nd,nd->", Xc, Xc))   # (not BLAS: no threads for this)
+    j_best = max(spread + best, 0.0)
+    return labels, j_best, (j_best if old is None else max(spread + bound, 0.0))
+
+
+def distortions(Xc: np.ndarray, Cc: np.ndarray, labels: np.ndarray,
+                old: np.ndarray | None = None) -> tuple[float, float]:
+    """J(μ, r) = Σ_n ‖x̃_n − μ̃_{r_n}‖² computed directly, and the same for ``old`` labels."""
+    def j(lab: np.ndarray) -> float:
+        total = 0.0
+        for start in range(0, len(Xc), CHUNK):
+            diff = Xc[start:start + CHUNK] - Cc[lab[start:start + CHUNK]]
+            total += float(np.einsum("nd,nd->", diff, diff))
+        return total
+
+    best = j(labels)
+    return best, (best if old is None or np.array_equal(old, labels) else j(old))
+
+
+def cluster_statistics(Xc: np.ndarray, labels: np.ndarray, n_clusters: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The M step's sufficient statistics: N_k = Σ_n r_nk and S_k = Σ_n r_nk x̃_n.
+
+    S = Rᵀ X̃ with R the sparse (N, K) one-hot matrix of the labels: one pass, no Python
+    loop over clusters or features.
+    """
+    n = len(labels)
+    counts = np.bincount(labels, minlength=n_clusters)
+    onehot = sparse.csr_array((np.ones(n), labels, np.arange(n + 1)), shape=(n, n_clusters))
+    return counts, np.asarray(onehot.T @ Xc)
+
+
+# ---------------------------------------------------------------------------------------
+# Elkan (2003): bounds carried from one E step to the next
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class ElkanBounds:
+    """Elkan's state after an E step at centres ``centers``: for every point its label a(x),
+    an upper bound u(x) ≥ ‖x − μ_a(x)‖ and lower bounds l(x, c) ≤ ‖x − μ_c‖ (row c of
+    ``lower`` holds centre c's bounds for all points). Never modified in place."""
+
+    centers: np.ndarray
+    labels: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+
+
+def _center_distances(C: np.ndarray) -> np.ndarray:
+    diff = C[:, None, :] - C[None, :, :]
+    return np.sqrt(np.einsum("ijd,ijd->ij", diff, diff))
+
+
+def _elkan_start(X: np.ndarray, C: np.ndarray, half_cc: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """First E step (Elkan's initialisation): go through the centres in order."""
+    k = len(C)
+    a = np.zeros(len(X), dtype=np.intp)
+    u = row_distances(X, C[0])
+    lower = np.zeros((k, len(X)))
+    lower[0] = u
+    n_distances = len(X)
+    for c in range(1, k):
+        idx = np.flatnonzero(u > half_cc[a, c] * (1 - _MARGIN))
+        if idx.size == 0:
+            continue
+        d = row_distances(X[idx], C[c])
+        n_distances += idx.size
+        lower[c, idx] = d
+        better = d < u[idx]
+        a[idx[better]] = c
+        u[idx[better]] = d[better]
+    return a, u, lower, n_distances
+
+
+def elkan_assign(X: np.ndarray, C: np.ndarray, previous: ElkanBounds | None
+                 ) -> tuple[ElkanBounds, int, int]:
+    """The nearest centres by Elkan's bounds; returns (new bounds, distances, centre pairs).
+
+    With the centre–centre distances d(c, c') and s(c) = ½ min_{c'≠c} d(c, c'):
+
+    0. the centres moved by δ(c) since ``previous``: l(x, c) ← max(0, l − δ(c)),
+       u(x) ← u + δ(a(x)) (triangle inequality), and every u is stale;
+    1. if u(x) ≤ s(a(x)), no centre can be closer than a(x): skip x entirely;
+    2. centre c needs a look only if u(x) > l(x, c) and u(x) > ½ d(a(x), c) — because
+       d(x, c) ≥ d(a, c) − d(x, a) ≥ d(a, c) − u, so d(x,c) ≥ u whenever u ≤ ½ d(a, c);
+    3. then make u exact (one distance, if stale) and test again; if c still passes,
+       compute d(x, c) (it becomes l(x, c)) and switch if it is smaller.
+
+    The loop over c runs over the K centres; all points are processed at once with masks.
+    """
+    k = len(C)
+    half_cc = 0.5 * _center_distances(C)
+    n_tests = k * (k - 1) // 2
+    if previous is None:
+        a, u, lower, n_distances = _elkan_start(X, C, half_cc)
+        return ElkanBounds(C, a, u, lower), n_distances, n_tests
+    delta = row_distances(C, previous.centers)
+    a = previous.labels.copy()
+    u = previous.upper + delta[a]
+    lower = np.maximum(previous.lower - delta[:, None], 0.0)
+    n_distances = 0
+    np.fill_diagonal(half_cc, np.inf)
+    s = half_cc.min(axis=1)
+    np.fill_diagonal(half_cc, 0.0)
+    # 1. skip the points whose upper bound is within half the distance from their centre
+    #    to the nearest other centre
+    active = np.flatnonzero(u * (1 + _MARGIN) > s[a])
+    if active.size:
+        # 2. which (point, centre) pairs pass the two tests, for all active points at once
+        a_act = a[active]
+        threshold = np.maximum(lower[:, active].T, half_cc[a_act]) * (1 - _MARGIN)
+        cand = u[active][:, None] > threshold
+        cand[np.arange(active.size), a_act] = False
+        keep = cand.any(axis=1)
+        idx, cand, threshold = active[keep], cand[keep], threshold[keep]
+        # 3a. make the (stale) upper bounds of those points exact, then test again
+        if idx.size:
+            d = row_distances(X[idx], C[a[idx]])
+            n_distances += idx.size
+            u[idx] = d
+            lower[a[idx], idx] = d
+            cand &= d[:, None] > threshold
+        # 3b. centre by centre (as Elkan's per-point loop does): test again with the
+        #     current u and a (u only shrinks, so the tests above stay valid), then compute
+        for c in range(k):
+            pts = idx[cand[:, c]]
+            if pts.size == 0:
+                continue
+            pts = pts[(a[pts] != c) & (u[pts] > np.maximum(lower[c, pts], half_cc[a[pts], c])
+                                       * (1 - _MARGIN))]
+            if pts.size == 0:
+                continue
+            d = row_distances(X[pts], C[c])
+            n_distances += pts.size
+            lower[c, pts] = d
+            u_pts = u[pts]
+            better = (d < u_pts) | ((d == u_pts) & (c < a[pts]))
+            switch = pts[better]
+            a[switch] = c
+            u[switch] = d[better]
+    return ElkanBounds(C, a, u, lower), n_distances, n_tests
+
+
+# ---------------------------------------------------------------------------------------
+# k-d tree filtering (Kanungo et al. 2002)
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KDTree:
+    """A k-d tree over the rows of X, built once (Kanungo et al. 2002, notebook 05).
+
+    Node i holds the points ``order[start[i]:end[i]]`` (so ``X[order]`` lists every node's
+    points contiguously) inside the tight box [lo[i], hi[i]]; internal nodes split the
+    widest side of their box at the median into ``left[i]`` and ``right[i]``; leaves have
+    ``left[i] = right[i] = -1`` and at most ``leaf_size`` points. Node 0 is the root.
+    """
+
+    order: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    leaf_size: int
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.start)
+
+    @property
+    def n_leaves(self) -> int:
+        return int(np.sum(self.left < 0))
+
+    @classmethod
+    def build(cls, X: Any, leaf_size: int = 32) -> KDTree:
+        """Build the tree by median splits, one level at a time (a loop over depth).
+
+        All nodes of a level are handled together: their boxes by segment-wise min/max
+        (``reduceat``), their splits by one sort of their points keyed by (node, value on
+        the node's widest side). Nodes are numbered level by level from the root (0).
+        """
+        X = as_float_array(X, "X", ndim=2, min_rows=1)
+        leaf_size = check_int(leaf_size, "leaf_size", low=1)
+        order = np.arange(len(X))
+        parts: list[tuple[np.ndarray, ...]] = []
+        level_start, level_end = np.array([0]), np.array([len(X)])
+        n_nodes = 0
+        while level_start.size:
+            points = X[order]
+            lo = np.minimum.reduceat(points, level_start, axis=0)
+            hi = np.maximum.reduceat(points, level_start, axis=0)
+            n_nodes += level_start.size
+            left = np.full(level_start.size, -1)
+            right = np.full(level_start.size, -1)
+            split = (level_end - level_start > leaf_size) & np.any(hi > lo, axis=1)
+            parts.append((level_start, level_end, left, right, lo, hi))
+            s, e = level_start[split], level_end[split]
+            if s.size:
+                dim = np.argmax((hi - lo)[split], axis=1)
+                low = lo[split, dim]
+                width = hi[split, dim] - low
+                rows = _ranges(s, e)
+                segment = np.repeat(np.arange(s.size), e - s)
+                inside = order[rows]
+                # one sort key: the node's index plus the position along its widest side,
+                # scaled into [0, 0.5] (rounding can only move points across the median,
+                # and any split is valid: the children's boxes are measured afterwards)
+                key = segment + 0.5 * (X[inside, dim[segment]] - low[segment]) / width[segment]
+                order[rows] = inside[np.argsort(key)]
+                first_child = n_nodes + 2 * np.arange(s.size)
+                left[split], right[split] = first_child, first_child + 1
+                half = s + (e - s) // 2
+            else:
+                half = s
+            level_start = np.column_stack([s, half]).ravel()
+            level_end = np.column_stack([half, e]).ravel()
+        start, end, left, right, lo, hi = (np.concatenate(column) for column in zip(*parts,
+                                                                                    strict=True))
+        return cls(order, start, end, left, right, lo, hi, leaf_size)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(s, e) for every (s, e), without a Python loop."""
+    lengths = ends - starts
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+
+
+class KDTreeFilter:
+    """The filtering algorithm of Kanungo et al. (2002) on a k-d tree built once.
+
+    Each node carries the set Z of centres that may still be nearest for some of its points.
+    At a node with box B, let z* ∈ Z be the centre nearest to the box's midpoint. Another
+    centre z is *farther than z* from every point of B* when it is so at the box corner v
+    that lies farthest in the direction z − z* (v_d = hi_d if z_d > z*_d else lo_d):
+    ‖z − v‖ > ‖z* − v‖. Such z are dropped for the whole subtree. When one centre remains,
+    the node's points all get it without computing a single distance; at a leaf with
+    several candidates the points' distances to those candidates are computed.
+
+    The tree is walked level by level: all nodes of one depth are tested at once (arrays of
+    shape nodes × K × D), so the Python loop runs over the tree's depth, not its nodes.
+    The tree (and the points in tree order) are the state an E step hands to the next.
+    """
+
+    def __init__(self, X: np.ndarray, leaf_size: int) -> None:
+        self.tree = KDTree.build(X, leaf_size)
+        self.Xt = np.ascontiguousarray(X[self.tree.order])
+        self.mid = 0.5 * (self.tree.lo + self.tree.hi)
+
+    def _filter(self, C: np.ndarray, nodes: np.ndarray, node_of: np.ndarray,
+                center: np.ndarray) -> tuple[np.ndarray, int]:
+        """Which (node, candidate) pairs survive: False for candidates farther than z*.
+
+        ``node_of``/``center`` list the pairs, sorted by node and then by centre; every node
+        of ``nodes`` has at least one pair. Also returns the number of centre–box tests.
+        """
+        t = self.tree
+        box = nodes[node_of]
+        diff = self.mid[box] - C[center]
+        to_mid = np.einsum("pd,pd->p", diff, diff)
+        counts = np.bincount(node_of, minlength=len(nodes))
+        first = np.cumsum(counts) - counts
+        nearest = np.minimum.reduceat(to_mid, first)
+        hits = np.flatnonzero(to_mid == nearest[node_of])
+        lead = np.ones(len(hits), dtype=bool)
+        lead[1:] = node_of[hits[1:]] != node_of[hits[:-1]]
+        zstar = center[hits[lead]][node_of]                          # z* of each pair's node
+        z, zs = C[center], C[zstar]
+        corner = np.where(z > zs, t.hi[box], t.lo[box])
+        dz, ds = z - corner, zs - corner
+        far = (np.einsum("pd,pd->p", dz, dz)
+               > np.einsum("pd,pd->p", ds, ds) * (1 + _MARGIN) + 1e-300)
+        far &= center != zstar
+        return ~far, int(np.sum(counts[node_of] > 1))
+
+    def _leaves(self, C: np.ndarray, leaves: np.ndarray, cand: np.ndarray,
+                labels_t: np.ndarray) -> int:
+        """Distances from the points of each leaf to that leaf's candidates only.
+
+        Candidates are taken in increasing order, one "slot" at a time for all leaves at
+        once; a point switches only to a strictly nearer centre, so ties go to the lowest.
+        Returns the number of distances computed.
+        """
+        t = self.tree
+        lengths = t.end[leaves] - t.start[leaves]
+        points = _ranges(t.start[leaves], t.end[leaves])              # tree positions
+        leaf_of = np.repeat(np.arange(len(leaves)), lengths)
+        leaf_idx, centre = np.nonzero(cand)                           # by leaf, then centre
+        n_cand = np.bincount(leaf_idx, minlength=len(leaves))
+        slot = np.arange(len(leaf_idx)) - (np.cumsum(n_cand) - n_cand)[leaf_idx]
+        best = np.full(len(points), np.inf)
+        label = np.empty(len(points), dtype=np.intp)
+        n_distances = 0
+        for j in range(int(n_cand.max())):
+            centre_j = np.full(len(leaves), -1)
+            centre_j[leaf_idx[slot == j]] = centre[slot == j]
+            idx = np.flatnonzero(n_cand[leaf_of] > j)
+            c = centre_j[leaf_of[idx]]
+            diff = self.Xt[points[idx]] - C[c]
+            d2 = np.einsum("pd,pd->p", diff, diff)
+            n_distances += len(idx)
+            better = d2 < best[idx]
+            best[idx[better]] = d2[better]
+            label[idx[better]] = c[better]
+        labels_t[points] = label
+        return n_distances
+
+    def assign(self, C: np.ndarray, log: list[tuple[str, np.ndarray, np.ndarray]] | None = None
+               ) -> tuple[np.ndarray, int, int]:
+        """(labels, distances computed, centre–box tests); ``log`` collects what happened."""
+        t, k = self.tree, len(C)
+        labels_t = np.empty(len(self.Xt), dtype=np.intp)
+        nodes = np.zeros(1, dtype=np.intp)
+        node_of = np.zeros(k, dtype=np.intp)   # the (node, candidate) pairs of a level
+        center = np.arange(k)
+        n_distances = n_tests = 0
+        while nodes.size:
+            keep, tests = self._filter(C, nodes, node_of, center)
+            n_tests += tests
+            node_of, center = node_of[keep], center[keep]
+            n_cand = np.bincount(node_of, minlength=len(nodes))
+            done = n_cand == 1                  # the whole box goes to one centre
+            if done.any():
+                starts, ends = t.start[nodes[done]], t.end[nodes[done]]
+                owner = center[done[node_of]]
+                labels_t[_ranges(starts, ends)] = np.repeat(owner, ends - starts)
+                if log is not None:
+                    log.append(("settled", nodes[done], owner))
+            leaf = ~done & (t.left[nodes] < 0)
+            if leaf.any():
+                if log is not None:
+                    log.append(("open", nodes[leaf], n_cand[leaf]))
+                rank = np.cumsum(leaf) - 1
+                on_leaf = leaf[node_of]
+                cand = np.zeros((int(leaf.sum()), k), dtype=bool)
+                cand[rank[node_of[on_leaf]], center[on_leaf]] = True
+                n_distances += self._leaves(C, nodes[leaf], cand, labels_t)
+            inner = ~done & ~leaf
+            rank = np.cumsum(inner) - 1
+            on_inner = inner[node_of]
+            parent, center = rank[node_of[on_inner]], center[on_inner]
+            nodes = np.column_stack([t.left[nodes[inner]], t.right[nodes[inner]]]).ravel()
+            node_of = np.concatenate([2 * parent, 2 * parent + 1])
+            center = np.concatenate([center, center])
+            by_node = np.argsort(node_of, kind="stable")
+            node_of, center = node_of[by_node], center[by_node]
+        labels = np.empty_like(labels_t)
+        labels[t.order] = labels_t
+        return labels, n_distances, n_tests
+
+
+@dataclass(frozen=True)
+class FilterResult:
+    """One E step of the k-d tree filtering, for pictures (notebook 05).
+
+    ``settled_nodes[i]`` is a node whose whole box went to centre ``settled_centers[i]``
+    without any distance; ``open_leaves[i]`` a leaf where ``open_candidates[i]`` ≥ 2
+    centres survived, so its points' distances to them were computed.
+    """
+
+    tree: KDTree
+    labels: np.ndarray
+    settled_nodes: np.ndarray
+    settled_centers: np.ndarray
+    open_leaves: np.ndarray
+    open_candidates: np.ndarray
+    n_distance_evaluations: int
+    n_pruning_tests: int
+
+
+def filter_with_log(X: np.ndarray, C: np.ndarray, leaf_size: int) -> FilterResult:
+    """One filtering E step on a fresh tree, with the log of settled boxes and open leaves."""
+    engine = KDTreeFilter(X, leaf_size)
+    log: list[tuple[str, np.ndarray, np.ndarray]] = []
+    labels, n_distances, n_tests = engine.assign(C, log)
+
+    def gather(kind: str) -> tuple[np.ndarray, np.ndarray]:
+        parts = [(a, b) for name, a, b in log if name == kind]
+        if not parts:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+        return (np.concatenate([a for a, _ in parts]),
+                np.concatenate([b for _, b in parts]).astype(np.intp))
+
+    settled, owners = gather("settled")
+    open_leaves, n_open = gather("open")
+    return FilterResult(engine.tree, labels, settled, owners, open_leaves, n_open,
+                        n_distances, n_tests)
