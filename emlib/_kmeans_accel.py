@@ -64,33 +64,95 @@ def row_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 # Lloyd: all distances, one matrix product per block of rows
 # ---------------------------------------------------------------------------------------
-def lloyd_pass(Xc: np.ndarray, Cc: np.ndarray, old: np.ndarray | None = None
-               ) -> tuple[np.ndarray, float, float]:
+def _lloyd_block(x: np.ndarray, weights: np.ndarray, norms: np.ndarray, block: np.ndarray,
+                 labels: np.ndarray, old: np.ndarray | None) -> tuple[float, float]:
+    """One block of rows in numpy: b = x̃ W + ‖μ̃‖², its argmin, Σ min and Σ b[old]."""
+    r = np.arange(len(x))
+    np.matmul(x, weights, out=block)
+    block += norms
+    np.argmin(block, axis=1, out=labels)
+    best = float(block[r, labels].sum())
+    return best, (0.0 if old is None else float(block[r, old].sum()))
+
+
+def _lloyd_rows(Xc: np.ndarray, weights: np.ndarray, norms: np.ndarray, old: np.ndarray,
+                has_old: bool, labels: np.ndarray) -> tuple[float, float]:  # pragma: no cover
+    """The same pass as a loop over rows, for Numba (see :func:`lloyd_pass`)."""
+    n, d = Xc.shape
+    k = weights.shape[1]
+    b = np.empty(k)
+    best = bound = 0.0
+    for i in range(n):
+        for j in range(k):
+            b[j] = norms[j]
+        for t in range(d):
+            v = Xc[i, t]
+            for j in range(k):
+                b[j] += v * weights[t, j]
+        arg, low = 0, b[0]
+        for j in range(1, k):
+            if b[j] < low:
+                arg, low = j, b[j]
+        labels[i] = arg
+        best += low
+        if has_old:
+            bound += b[old[i]]
+    return best, bound
+
+
+_COMPILED: list[Any] = []
+#: Lloyd passes with at least this many distances (N·K) use the Numba loop when Numba is
+#: installed; smaller ones (every notebook) stay in numpy and never pay for compilation.
+NUMBA_MIN_DISTANCES = 1_000_000
+
+
+def _numba_rows() -> Any:
+    """:func:`_lloyd_rows` compiled by Numba (cached on disk), or None without Numba."""
+    if not _COMPILED:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba is optional
+            _COMPILED.append(None)
+        else:
+            _COMPILED.append(numba.njit(cache=True, nogil=True)(_lloyd_rows))
+    return _COMPILED[0]
+
+
+def lloyd_pass(Xc: np.ndarray, Cc: np.ndarray, old: np.ndarray | None = None,
+               engine: str = "auto") -> tuple[np.ndarray, float, float]:
     """Nearest centres of the centred rows ``Xc`` and the distortions they give.
 
     With b_nk = ‖μ̃_k‖² − 2 x̃_n·μ̃_k (so ‖x̃_n − μ̃_k‖² = ‖x̃_n‖² + b_nk), returns the labels
     r_n = argmin_k b_nk (ties: the lowest k), J(μ, r) = Σ_n ‖x̃_n‖² + Σ_n b_{n r_n} and
     J(μ, old) the same for the labels ``old`` (= J(μ, r) when None). Termwise
     b_{n r_n} ≤ b_{n old_n}, so J(μ, r) ≤ J(μ, old) holds in floating point too.
+
+    ``engine``: "numpy" (one matrix product and one argmin per block of rows), "numba"
+    (the same arithmetic as one compiled loop over the rows, no N×K block at all), or
+    "auto": Numba for N·K ≥ :data:`NUMBA_MIN_DISTANCES` when it is installed.
     """
     n, k = len(Xc), len(Cc)
-    weights = np.ascontiguousarray(-2.0 * Cc.T)   # C order: BLAS is ~2× faster here
+    weights = np.ascontiguousarray(-2.0 * Cc.T)   # C order: BLAS is ~2× faster with it
     norms = np.einsum("kd,kd->k", Cc, Cc)
     labels = np.empty(n, dtype=np.intp)
-    step = _chunk(Cc.shape[1], k)
-    block = np.empty((min(step, n), k))
-    rows = np.arange(min(step, n))
-    best = bound = 0.0
-    for start in range(0, n, step):
-        x = Xc[start:start + step]
-        b, r = block[:len(x)], rows[:len(x)]
-        np.matmul(x, weights, out=b)
-        b += norms
-        lab = labels[start:start + step]
-        np.argmin(b, axis=1, out=lab)
-        best += float(b[r, lab].sum())
-        if old is not None:
-            bound += float(b[r, old[start:start + step]].sum())
+    compiled = None
+    if engine == "numba" or (engine == "auto" and n * k >= NUMBA_MIN_DISTANCES):
+        compiled = _numba_rows()
+        if compiled is None and engine == "numba":
+            raise ImportError("engine='numba' needs the numba package")
+    if compiled is not None:
+        has_old = old is not None
+        best, bound = compiled(np.ascontiguousarray(Xc), weights, norms,
+                               old if has_old else labels, has_old, labels)
+    else:
+        step = _chunk(Cc.shape[1], k)
+        block = np.empty((min(step, n), k))
+        best = bound = 0.0
+        for start in range(0, n, step):
+            stop = min(start + step, n)
+            b, o = _lloyd_block(Xc[start:stop], weights, norms, block[:stop - start],
+                                labels[start:stop], None if old is None else old[start:stop])
+            best, bound = best + b, bound + o
     spread = float(np.einsum("nd,nd->", Xc, Xc))   # (not BLAS: no threads for this)
     j_best = max(spread + best, 0.0)
     return labels, j_best, (j_best if old is None else max(spread + bound, 0.0))

@@ -377,3 +377,179 @@ def test_widget_steps_and_draws_trails():
     assert_hard_em_laws(w.stepper.trace.records)
     with pytest.raises(ValueError, match="2 features"):
         kmeans_stepper(np.zeros((10, 3)), 2)
+
+
+# -- the textbook steps and the fast engines give the same numbers ----------------------
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(30, 400), d=st.integers(1, 5),
+       k=st.integers(1, 8), algorithm=st.sampled_from(ALGORITHMS))
+def test_textbook_steps_equal_the_fast_paths(seed, n, d, k, algorithm):
+    X = blobs(seed, n=n, d=d, k=4)
+    model = KMeansModel(k, init="random", algorithm=algorithm, leaf_size=8)
+    params = model.init_params(X, np.random.default_rng(seed))
+    q = model.e_step(X, params)
+    assert isinstance(q, KMeansAssignment)
+    labels = textbook_e_step(X, params.centers)
+    np.testing.assert_array_equal(q.labels, labels)
+    np.testing.assert_array_equal(np.asarray(q), labels)
+    if np.all(np.bincount(labels, minlength=k) > 0):   # the textbook M step has no re-seeding
+        np.testing.assert_allclose(model.m_step(X, q).centers,
+                                   textbook_m_step(X, labels, k), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(update_centers(X, labels, k),
+                                   textbook_m_step(X, labels, k), rtol=1e-12, atol=1e-12)
+
+
+def test_numba_and_numpy_lloyd_passes_agree(monkeypatch):
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(0)
+    X = blobs(13, n=3000, d=6, k=9)
+    C = X[rng.choice(len(X), 9, replace=False)]
+    old = rng.integers(0, 9, size=len(X))
+    Xc, Cc = X - C.mean(axis=0), C - C.mean(axis=0)
+    numpy_labels, numpy_best, numpy_bound = accel.lloyd_pass(Xc, Cc, old, engine="numpy")
+    numba_labels, numba_best, numba_bound = accel.lloyd_pass(Xc, Cc, old, engine="numba")
+    np.testing.assert_array_equal(numba_labels, numpy_labels)
+    np.testing.assert_array_equal(numba_labels, textbook_e_step(X, C))
+    assert numba_best == pytest.approx(numpy_best, rel=1e-12)
+    assert numba_bound == pytest.approx(numpy_bound, rel=1e-12)
+    # a whole fit: the compiled engine (forced by a low threshold) = the numpy one
+    C0 = kmeans_plusplus(X, 9, rng=1)
+    plain = KMeans(9, init=C0, tol=0.0).fit(X)
+    monkeypatch.setattr(accel, "NUMBA_MIN_DISTANCES", 0)
+    fast = KMeans(9, init=C0, tol=0.0).fit(X)
+    np.testing.assert_array_equal(fast.labels_, plain.labels_)
+    np.testing.assert_array_equal(fast.cluster_centers_, plain.cluster_centers_)
+    assert fast.n_iter_ == plain.n_iter_
+
+
+# -- one loop: the estimator is em.run, with the laws and the fitted names ---------------
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_estimator_has_the_trace_of_the_one_loop(algorithm):
+    X = blobs(14, n=500, d=3, k=5)
+    km = KMeans(5, algorithm=algorithm, tol=0.0, random_state=3).fit(X)
+    assert_hard_em_laws(km.trace_.records)
+    assert km.n_iter_ == km.trace_.n_iter and km.converged_
+    assert km.inertia_ == pytest.approx(-km.trace_.records[-1].log_likelihood, rel=1e-12)
+    assert km.lower_bound_ == km.trace_.records[-1].lower_bound
+    np.testing.assert_array_equal(km.labels_, nearest_centers(X, km.cluster_centers_))
+    assert len(km.distance_evaluations_per_step_) == km.n_iter_ + 1
+    # the same run by hand
+    trace = run(KMeansModel(5, init=km.init_centers_, algorithm=algorithm), X,
+                max_iter=km.n_iter_, tol=None)
+    np.testing.assert_array_equal(trace.params.centers, km.cluster_centers_)
+
+
+def test_max_iter_zero_and_tol_semantics():
+    X = blobs(15, n=400, d=2, k=4)
+    C0 = random_init(X, 4, rng=2)
+    km = KMeans(4, init=C0, max_iter=0).fit(X)
+    assert km.n_iter_ == 0 and not km.converged_
+    np.testing.assert_array_equal(km.cluster_centers_, C0)
+    np.testing.assert_array_equal(km.labels_, nearest_centers(X, C0))
+    exact = KMeans(4, init=C0, tol=None, max_iter=7).fit(X)
+    assert exact.n_iter_ == 7 and not exact.converged_
+    # tol > 0: stop at the first iteration that lowers J by less than tol · J₁
+    tol = 1e-3
+    km = KMeans(4, init=C0, tol=tol, max_iter=300).fit(X)
+    J = -km.trace_.column("log_likelihood")
+    drops = J[[0, *range(2, len(J), 2)]]                # J at θ⁽⁰⁾ and after every M step
+    drops = drops[:-1] - drops[1:]
+    scale = tol * np.sum((X - X.mean(axis=0)) ** 2)
+    assert km.converged_ and drops[-1] < scale and np.all(drops[:-1] >= scale)
+
+
+@pytest.mark.parametrize("algorithm", ["elkan", "kdtree"])
+def test_stepper_with_engine_state_undo_and_laws(algorithm):
+    """Elkan's bounds and the tree travel in the posterior: undo and redo give the same
+    path as Lloyd's, and no earlier state is changed in place."""
+    X = blobs(16, n=300, d=2, k=4)
+    C0 = random_init(X, 4, rng=4)
+    s = Stepper(KMeansModel(4, init=C0, algorithm=algorithm), X, KMeansParams(C0))
+    for _ in range(3):
+        s.iterate()
+    kept = s.posterior
+    upper = None if algorithm == "kdtree" else kept.state.upper.copy()
+    s.iterate()
+    s.undo()
+    s.undo()
+    if upper is not None:
+        np.testing.assert_array_equal(kept.state.upper, upper)
+    s.run(max_iter=100, tol=0.0)
+    lloyd = run(KMeansModel(4, init=C0), X, max_iter=100, tol=0.0)
+    np.testing.assert_array_equal(s.params.centers, lloyd.params.centers)
+    assert_hard_em_laws(s.trace.records)
+
+
+# -- answers that do not depend on where the data sit (issue 11) ------------------------
+def three_blobs(seed: int = 0, n: int = 2000) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    means = np.array([[0.0, 0.0], [6.0, 1.0], [2.0, 7.0]])
+    return means[rng.integers(3, size=n)] + rng.standard_normal((n, 2))
+
+
+@pytest.mark.parametrize("shift", [1e8, 1e10])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_far_from_the_origin_agrees_with_scikit_learn(shift, algorithm):
+    from sklearn.cluster import KMeans as SKKMeans
+
+    X = three_blobs() + shift
+    C0 = np.array([[0.0, 0.0], [6.0, 1.0], [2.0, 7.0]]) + shift + 0.5
+    ref = SKKMeans(3, init=C0, n_init=1, tol=0.0).fit(X)
+    ours = KMeans(3, init=C0, algorithm=algorithm, tol=0.0).fit(X)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_ - shift, ref.cluster_centers_ - shift,
+                               atol=1e-5)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-6)
+    # the same data at the origin: same labels, J unchanged up to the data's own rounding
+    near = KMeans(3, init=C0 - shift, algorithm=algorithm, tol=0.0).fit(X - shift)
+    np.testing.assert_array_equal(ours.labels_, near.labels_)
+    assert ours.inertia_ == pytest.approx(near.inertia_, rel=1e-6)
+    assert_hard_em_laws(ours.trace_.records)
+
+
+@pytest.mark.parametrize("shift", [1e8, 1e10])
+def test_nearest_centers_and_predict_far_from_the_origin(shift):
+    X = three_blobs(1)
+    C = np.array([[0.5, 0.2], [5.5, 1.5], [2.5, 6.0]])
+    truth = textbook_e_step(X, C)
+    np.testing.assert_array_equal(nearest_centers(X + shift, C + shift), truth)
+    km = KMeans(3, init=C + shift, max_iter=0).fit(X + shift)
+    np.testing.assert_array_equal(km.predict(X + shift), truth)
+    # a row's label depends on that row and the centres only, not on the rest of the batch
+    row = X[:1] + shift
+    assert km.predict(row)[0] == km.predict(np.vstack([row, [[1e15, -1e15]]]))[0]
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e150])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_scaling_the_data_scales_the_answer(scale, algorithm):
+    X = three_blobs(2, n=500)
+    C0 = kmeans_plusplus(X, 3, rng=0)
+    unit = KMeans(3, init=C0, algorithm=algorithm, tol=0.0).fit(X)
+    scaled = KMeans(3, init=C0 * scale, algorithm=algorithm, tol=0.0).fit(X * scale)
+    np.testing.assert_array_equal(scaled.labels_, unit.labels_)
+    np.testing.assert_allclose(scaled.cluster_centers_ / scale, unit.cluster_centers_,
+                               rtol=1e-12, atol=1e-12)
+    assert scaled.inertia_ / scale**2 == pytest.approx(unit.inertia_, rel=1e-10)
+    assert scaled.n_iter_ == unit.n_iter_
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_constant_data_duplicates_and_k_equal_n(algorithm):
+    const = np.full((25, 3), 7.25)
+    km = KMeans(3, algorithm=algorithm, random_state=0, tol=0.0).fit(const)
+    assert km.inertia_ == 0.0 and km.converged_
+    np.testing.assert_array_equal(km.cluster_centers_, np.full((3, 3), 7.25))
+    assert_hard_em_laws(km.trace_.records)
+    # every point twice: the same centres, twice the distortion
+    X = blobs(17, n=200, d=2, k=3)
+    C0 = kmeans_plusplus(X, 3, rng=1)
+    once = KMeans(3, init=C0, algorithm=algorithm, tol=0.0).fit(X)
+    twice = KMeans(3, init=C0, algorithm=algorithm, tol=0.0).fit(np.vstack([X, X]))
+    np.testing.assert_allclose(twice.cluster_centers_, once.cluster_centers_, rtol=1e-12)
+    assert twice.inertia_ == pytest.approx(2 * once.inertia_, rel=1e-12)
+    # K = N: every point its own centre
+    small = X[:12]
+    own = KMeans(12, algorithm=algorithm, random_state=2, tol=0.0).fit(small)
+    assert own.inertia_ == 0.0
+    assert sorted(own.labels_) == list(range(12))

@@ -107,10 +107,11 @@ def kmeans_stepper(X: Any, n_clusters: int = 3, init: str | Any = "random",
     """The k-Means E/M widget on 2-D data (notebook 05).
 
     θ⁽⁰⁾ = the centres of ``init`` ("random": K data points, "k-means++", or a (K, 2)
-    array) drawn with ``random_state`` (None, an int ≥ 0 or a Generator). The picture shows the points coloured by the current
-    assignment r (grey before the first E step), the centres μ and — with ``show_trails``
-    — the path each centre took through the earlier half-steps of the trace; its title
-    gives J(μ, r) and J(μ, r*(μ)). The trace panel plots −J per half-step.
+    array) drawn with ``random_state`` (None, an int ≥ 0 or a Generator). The picture
+    shows the points coloured by the current assignment r (grey before the first E step),
+    the centres μ and — with ``show_trails`` — the path each centre took through the
+    earlier half-steps of the trace; its title gives J(μ, r) and J(μ, r*(μ)). The trace
+    panel plots −J per half-step.
     """
     X = check_points(X)
     if X.shape[1] != 2:
