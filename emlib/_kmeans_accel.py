@@ -64,29 +64,22 @@ def row_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 # Lloyd: all distances, one matrix product per block of rows
 # ---------------------------------------------------------------------------------------
-def _lloyd_block(x: np.ndarray, weights: np.ndarray, norms: np.ndarray, block: np.ndarray,
-                 labels: np.ndarray, old: np.ndarray | None) -> tuple[float, float]:
-    """One block of rows in numpy: b = x̃ W + ‖μ̃‖², its argmin, Σ min and Σ b[old]."""
-    r = np.arange(len(x))
-    np.matmul(x, weights, out=block)
-    block += norms
-    np.argmin(block, axis=1, out=labels)
-    best = float(block[r, labels].sum())
-    return best, (0.0 if old is None else float(block[r, old].sum()))
-
-
-def _lloyd_rows(Xc: np.ndarray, weights: np.ndarray, norms: np.ndarray, old: np.ndarray,
-                has_old: bool, labels: np.ndarray) -> tuple[float, float]:  # pragma: no cover
-    """The same pass as a loop over rows, for Numba (see :func:`lloyd_pass`)."""
-    n, d = Xc.shape
+def _lloyd_rows(X: np.ndarray, C: np.ndarray, offset: np.ndarray, weights: np.ndarray,
+                norms: np.ndarray, old: np.ndarray, has_old: bool, labels: np.ndarray
+                ) -> tuple[float, float]:  # pragma: no cover - compiled by Numba
+    """:func:`lloyd_pass` as one loop over the rows, for Numba (no N×K block at all)."""
+    n, d = X.shape
     k = weights.shape[1]
     b = np.empty(k)
+    x = np.empty(d)
     best = bound = 0.0
     for i in range(n):
+        for t in range(d):
+            x[t] = X[i, t] - offset[t]
         for j in range(k):
             b[j] = norms[j]
         for t in range(d):
-            v = Xc[i, t]
+            v = x[t]
             for j in range(k):
                 b[j] += v * weights[t, j]
         arg, low = 0, b[0]
@@ -94,9 +87,16 @@ def _lloyd_rows(Xc: np.ndarray, weights: np.ndarray, norms: np.ndarray, old: np.
             if b[j] < low:
                 arg, low = j, b[j]
         labels[i] = arg
-        best += low
+        near = far = 0.0
+        for t in range(d):
+            e = X[i, t] - C[arg, t]
+            near += e * e
+        best += near
         if has_old:
-            bound += b[old[i]]
+            for t in range(d):
+                e = X[i, t] - C[old[i], t]
+                far += e * e
+            bound += far
     return best, bound
 
 
@@ -118,20 +118,22 @@ def _numba_rows() -> Any:
     return _COMPILED[0]
 
 
-def lloyd_pass(Xc: np.ndarray, Cc: np.ndarray, old: np.ndarray | None = None,
-               engine: str = "auto") -> tuple[np.ndarray, float, float]:
-    """Nearest centres of the centred rows ``Xc`` and the distortions they give.
+def lloyd_pass(X: np.ndarray, C: np.ndarray, offset: np.ndarray,
+               old: np.ndarray | None = None, engine: str = "auto"
+               ) -> tuple[np.ndarray, float, float]:
+    """Nearest centres of the rows of X, and the distortions J(μ, r) and J(μ, old).
 
-    With b_nk = ‖μ̃_k‖² − 2 x̃_n·μ̃_k (so ‖x̃_n − μ̃_k‖² = ‖x̃_n‖² + b_nk), returns the labels
-    r_n = argmin_k b_nk (ties: the lowest k), J(μ, r) = Σ_n ‖x̃_n‖² + Σ_n b_{n r_n} and
-    J(μ, old) the same for the labels ``old`` (= J(μ, r) when None). Termwise
-    b_{n r_n} ≤ b_{n old_n}, so J(μ, r) ≤ J(μ, old) holds in floating point too.
+    The labels are r_n = argmin_k b_nk (ties: the lowest k) with
+    b_nk = ‖μ̃_k‖² − 2 x̃_n·μ̃_k = ‖x̃_n − μ̃_k‖² − ‖x̃_n‖², computed on data centred at
+    ``offset`` m (x̃ = x − m, μ̃ = μ − m). J(μ, r) = Σ_n ‖x_n − μ_{r_n}‖² and J(μ, old) (=
+    J(μ, r) when ``old`` is None) are summed from direct differences.
 
-    ``engine``: "numpy" (one matrix product and one argmin per block of rows), "numba"
-    (the same arithmetic as one compiled loop over the rows, no N×K block at all), or
-    "auto": Numba for N·K ≥ :data:`NUMBA_MIN_DISTANCES` when it is installed.
+    ``engine``: "numpy" (per block of rows: one matrix product and one argmin; then
+    :func:`distortions`), "numba" (the same arithmetic as one compiled loop over the rows),
+    or "auto": Numba for N·K ≥ :data:`NUMBA_MIN_DISTANCES` when it is installed.
     """
-    n, k = len(Xc), len(Cc)
+    n, k = len(X), len(C)
+    Cc = C - offset
     weights = np.ascontiguousarray(-2.0 * Cc.T)   # C order: BLAS is ~2× faster with it
     norms = np.einsum("kd,kd->k", Cc, Cc)
     labels = np.empty(n, dtype=np.intp)
@@ -142,29 +144,28 @@ def lloyd_pass(Xc: np.ndarray, Cc: np.ndarray, old: np.ndarray | None = None,
             raise ImportError("engine='numba' needs the numba package")
     if compiled is not None:
         has_old = old is not None
-        best, bound = compiled(np.ascontiguousarray(Xc), weights, norms,
-                               old if has_old else labels, has_old, labels)
-    else:
-        step = _chunk(Cc.shape[1], k)
-        block = np.empty((min(step, n), k))
-        best = bound = 0.0
-        for start in range(0, n, step):
-            stop = min(start + step, n)
-            b, o = _lloyd_block(Xc[start:stop], weights, norms, block[:stop - start],
-                                labels[start:stop], None if old is None else old[start:stop])
-            best, bound = best + b, bound + o
-    spread = float(np.einsum("nd,nd->", Xc, Xc))   # (not BLAS: no threads for this)
-    j_best = max(spread + best, 0.0)
-    return labels, j_best, (j_best if old is None else max(spread + bound, 0.0))
+        best, bound = compiled(X, C, offset, weights, norms, old if has_old else labels,
+                               has_old, labels)
+        return labels, best, (bound if has_old else best)
+    step = _chunk(C.shape[1], k)
+    block = np.empty((min(step, n), k))
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        b = block[:stop - start]
+        np.matmul(X[start:stop] - offset, weights, out=b)
+        b += norms
+        np.argmin(b, axis=1, out=labels[start:stop])
+    return (labels, *distortions(X, C, labels, old))
 
 
-def distortions(Xc: np.ndarray, Cc: np.ndarray, labels: np.ndarray,
+def distortions(X: np.ndarray, C: np.ndarray, labels: np.ndarray,
                 old: np.ndarray | None = None) -> tuple[float, float]:
-    """J(μ, r) = Σ_n ‖x̃_n − μ̃_{r_n}‖² computed directly, and the same for ``old`` labels."""
+    """J(μ, r) = Σ_n ‖x_n − μ_{r_n}‖² from direct differences (accurate wherever the data
+    sit), and the same for the labels ``old`` (= J(μ, r) when None or equal)."""
     def j(lab: np.ndarray) -> float:
         total = 0.0
-        for start in range(0, len(Xc), CHUNK):
-            diff = Xc[start:start + CHUNK] - Cc[lab[start:start + CHUNK]]
+        for start in range(0, len(X), CHUNK):
+            diff = X[start:start + CHUNK] - C[lab[start:start + CHUNK]]
             total += float(np.einsum("nd,nd->", diff, diff))
         return total
 

@@ -169,8 +169,7 @@ def squared_distances(X: Any, centers: Any) -> np.ndarray:
 
 def _nearest(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     """Lloyd's assignment with the data centred at the mean of the centres."""
-    offset = C.mean(axis=0)
-    return accel.lloyd_pass(X - offset, C - offset)[0]
+    return accel.lloyd_pass(X, C, C.mean(axis=0))[0]
 
 
 def nearest_centers(X: Any, centers: Any) -> np.ndarray:
@@ -185,8 +184,7 @@ def nearest_centers(X: Any, centers: Any) -> np.ndarray:
 
 
 def _distortion(X: np.ndarray, C: np.ndarray, labels: np.ndarray) -> float:
-    offset = C.mean(axis=0)
-    return accel.distortions(X - offset, C - offset, labels)[0]
+    return accel.distortions(X, C, labels)[0]
 
 
 def distortion(X: Any, centers: Any, labels: Any) -> float:
@@ -410,13 +408,13 @@ class KMeansModel(EMModel):
     def _labels(self, X: np.ndarray, posterior: Any) -> np.ndarray:
         return _check_labels(posterior, len(X), self.n_clusters)
 
-    def _assign(self, X: np.ndarray, Xc: np.ndarray, C: np.ndarray, Cc: np.ndarray,
+    def _assign(self, X: np.ndarray, C: np.ndarray, offset: np.ndarray,
                 old: np.ndarray | None, previous: KMeansAssignment | None
                 ) -> tuple[np.ndarray, float, float, Any, int, int]:
         """(labels, J(μ, r*), J(μ, old), engine state, distances, pruning tests)."""
         n, k = X.shape[0], self.n_clusters
         if self.algorithm == "lloyd":
-            labels, best, bound = accel.lloyd_pass(Xc, Cc, old)
+            labels, best, bound = accel.lloyd_pass(X, C, offset, old)
             return labels, best, bound, None, n * k, 0
         state = None if previous is None else previous.state
         if self.algorithm == "elkan":
@@ -429,7 +427,7 @@ class KMeansModel(EMModel):
                     and state.tree.leaf_size == self.leaf_size):
                 state = accel.KDTreeFilter(X, self.leaf_size)
             labels, n_distances, n_tests = state.assign(C)
-        best, bound = accel.distortions(Xc, Cc, labels, old)
+        best, bound = accel.distortions(X, C, labels, old)
         return labels, best, bound, state, n_distances, n_tests
 
     def evaluate(self, X: np.ndarray, params: KMeansParams,
@@ -444,10 +442,9 @@ class KMeansModel(EMModel):
         # the centring point m: chosen once per chain of E steps (the mean of the first
         # centres), so that the same labels give bit for bit the same centres again
         offset = C.mean(axis=0) if previous is None else previous.offset
-        Xc, Cc = X - offset, C - offset
-        labels, best, bound, state, n_distances, n_tests = self._assign(X, Xc, C, Cc, old,
+        labels, best, bound, state, n_distances, n_tests = self._assign(X, C, offset, old,
                                                                         previous)
-        counts, sums = accel.cluster_statistics(Xc, labels, self.n_clusters)
+        counts, sums = accel.cluster_statistics(X - offset, labels, self.n_clusters)
         history = () if previous is None else previous.distance_counts
         tests = 0 if previous is None else previous.n_pruning_tests
         reseeded = 0 if previous is None else (previous.n_empty_reseeded

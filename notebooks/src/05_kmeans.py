@@ -183,11 +183,11 @@ print(f"stopped after {trace.n_iter} iterations (the last one changed nothing)")
 # 2. *A bad start:* in a new cell, build
 #    `kmeans_stepper(X, 3, init=np.array([[-0.5, 1], [0.5, 1], [5, 0.5]]))` — two centres
 #    in the left blob, one between the right two. Where does it stop, and with what J?
-# 3. *K too large:* `kmeans_stepper(X, 6, seed=0)`. J keeps dropping as K grows — why is
+# 3. *K too large:* `kmeans_stepper(X, 6, random_state=0)`. J keeps dropping as K grows — why is
 #    J alone no way to choose K?
 
 # %%
-w = kmeans_stepper(X, 3, init="random", seed=4)
+w = kmeans_stepper(X, 3, init="random", random_state=4)
 w
 
 # %%
@@ -505,11 +505,11 @@ for variance in (4.0, 1.0, 0.05, 0.001):
 # | $x_n$, $N$, $D$ | data point, number of points, dimension | `X` (N×D) |
 # | $K$ | number of clusters | `n_clusters` |
 # | $\mu_k$ | centre of cluster $k$ | `KMeansParams.centers`, `cluster_centers_` |
-# | $r_{nk}$ | 1 if point $n$ is in cluster $k$ | label array (`posterior`, `labels_`) |
+# | $r_{nk}$ | 1 if point $n$ is in cluster $k$ | `KMeansAssignment.labels` (the posterior), `labels_` |
 # | $J(\mu,r)$ | distortion | `distortion`, `inertia_`, $-$`log_likelihood` |
 # | $r^*(\mu)$ | best assignment for $\mu$ | `nearest_centers` |
 # | $D(x)$ | distance to the nearest chosen centre (k-means++) | `PlusPlusStep.d2` = $D^2$ |
-# | $u(x)$, $l(x,c)$ | Elkan's upper / lower bounds | `_ElkanAssigner` |
+# | $u(x)$, $l(x,c)$ | Elkan's upper / lower bounds | `KMeansAssignment.state` (`algorithm="elkan"`) |
 # | $\gamma_{nk}$ | soft responsibility of a GMM with variance σ² | `soft_assignments` |
 #
 # ## Exercises
@@ -558,7 +558,7 @@ for variance in (4.0, 1.0, 0.05, 0.001):
 # is the **median** of the cluster's coordinates — this is k-medians.
 # </details>
 #
-# 5. Run `kmeans_stepper(X, 6, seed=0)` until it converges and compare its J with K = 3.
+# 5. Run `kmeans_stepper(X, 6, random_state=0)` until it converges and compare its J with K = 3.
 #    Why does J keep dropping with K, and what would you use to choose K?
 #
 # <details><summary>Solution</summary>
