@@ -65,9 +65,11 @@ def row_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
 # Lloyd: all distances, one matrix product per block of rows
 # ---------------------------------------------------------------------------------------
 def _lloyd_rows(X: np.ndarray, C: np.ndarray, offset: np.ndarray, weights: np.ndarray,
-                norms: np.ndarray, old: np.ndarray, has_old: bool, labels: np.ndarray
+                norms: np.ndarray, old: np.ndarray, has_old: bool, labels: np.ndarray,
+                counts: np.ndarray, sums: np.ndarray
                 ) -> tuple[float, float]:  # pragma: no cover - compiled by Numba
-    """:func:`lloyd_pass` as one loop over the rows, for Numba (no N×K block at all)."""
+    """:func:`lloyd_pass` as one loop over the rows, for Numba (no N×K block at all);
+    it also adds up the M step's statistics N_k (``counts``) and S_k (``sums``)."""
     n, d = X.shape
     k = weights.shape[1]
     b = np.empty(k)
@@ -87,6 +89,9 @@ def _lloyd_rows(X: np.ndarray, C: np.ndarray, offset: np.ndarray, weights: np.nd
             if b[j] < low:
                 arg, low = j, b[j]
         labels[i] = arg
+        counts[arg] += 1
+        for t in range(d):
+            sums[arg, t] += x[t]
         near = far = 0.0
         for t in range(d):
             e = X[i, t] - C[arg, t]
@@ -120,8 +125,9 @@ def _numba_rows() -> Any:
 
 def lloyd_pass(X: np.ndarray, C: np.ndarray, offset: np.ndarray,
                old: np.ndarray | None = None, engine: str = "auto"
-               ) -> tuple[np.ndarray, float, float]:
-    """Nearest centres of the rows of X, and the distortions J(μ, r) and J(μ, old).
+               ) -> tuple[np.ndarray, float, float, tuple[np.ndarray, np.ndarray] | None]:
+    """Nearest centres of the rows of X, the distortions J(μ, r) and J(μ, old), and (from
+    the compiled loop only, else None) the statistics of :func:`cluster_statistics`.
 
     The labels are r_n = argmin_k b_nk (ties: the lowest k) with
     b_nk = ‖μ̃_k‖² − 2 x̃_n·μ̃_k = ‖x̃_n − μ̃_k‖² − ‖x̃_n‖², computed on data centred at
@@ -144,9 +150,11 @@ def lloyd_pass(X: np.ndarray, C: np.ndarray, offset: np.ndarray,
             raise ImportError("engine='numba' needs the numba package")
     if compiled is not None:
         has_old = old is not None
+        counts = np.zeros(k, dtype=np.intp)
+        sums = np.zeros((k, X.shape[1]))
         best, bound = compiled(X, C, offset, weights, norms, old if has_old else labels,
-                               has_old, labels)
-        return labels, best, (bound if has_old else best)
+                               has_old, labels, counts, sums)
+        return labels, best, (bound if has_old else best), (counts, sums)
     step = _chunk(C.shape[1], k)
     block = np.empty((min(step, n), k))
     for start in range(0, n, step):
@@ -155,7 +163,7 @@ def lloyd_pass(X: np.ndarray, C: np.ndarray, offset: np.ndarray,
         np.matmul(X[start:stop] - offset, weights, out=b)
         b += norms
         np.argmin(b, axis=1, out=labels[start:stop])
-    return (labels, *distortions(X, C, labels, old))
+    return (labels, *distortions(X, C, labels, old), None)
 
 
 def distortions(X: np.ndarray, C: np.ndarray, labels: np.ndarray,

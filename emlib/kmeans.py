@@ -406,16 +406,20 @@ class KMeansModel(EMModel):
         return check_centers(params.centers, X.shape[1], "params.centers", self.n_clusters)
 
     def _labels(self, X: np.ndarray, posterior: Any) -> np.ndarray:
+        if (isinstance(posterior, KMeansAssignment) and len(posterior) == len(X)
+                and len(posterior.counts) == self.n_clusters):
+            return posterior.labels   # made by an E step of this model: already checked
         return _check_labels(posterior, len(X), self.n_clusters)
 
     def _assign(self, X: np.ndarray, C: np.ndarray, offset: np.ndarray,
                 old: np.ndarray | None, previous: KMeansAssignment | None
-                ) -> tuple[np.ndarray, float, float, Any, int, int]:
-        """(labels, J(μ, r*), J(μ, old), engine state, distances, pruning tests)."""
+                ) -> tuple[np.ndarray, float, float, Any, Any, int, int]:
+        """(labels, J(μ, r*), J(μ, old), statistics or None, engine state, distances,
+        pruning tests)."""
         n, k = X.shape[0], self.n_clusters
         if self.algorithm == "lloyd":
-            labels, best, bound = accel.lloyd_pass(X, C, offset, old)
-            return labels, best, bound, None, n * k, 0
+            labels, best, bound, stats = accel.lloyd_pass(X, C, offset, old)
+            return labels, best, bound, stats, None, n * k, 0
         state = None if previous is None else previous.state
         if self.algorithm == "elkan":
             bounds = state if isinstance(state, accel.ElkanBounds) and len(
@@ -428,7 +432,7 @@ class KMeansModel(EMModel):
                 state = accel.KDTreeFilter(X, self.leaf_size)
             labels, n_distances, n_tests = state.assign(C)
         best, bound = accel.distortions(X, C, labels, old)
-        return labels, best, bound, state, n_distances, n_tests
+        return labels, best, bound, None, state, n_distances, n_tests
 
     def evaluate(self, X: np.ndarray, params: KMeansParams,
                  posterior: Any = None) -> Evaluation:
@@ -437,14 +441,15 @@ class KMeansModel(EMModel):
         The new assignment carries the M step's statistics (so the M step needs no pass).
         """
         C = self._centers(X, params)
-        old = None if posterior is None else self._labels(X, posterior)
         previous = posterior if isinstance(posterior, KMeansAssignment) else None
+        old = None if posterior is None else self._labels(X, posterior)
         # the centring point m: chosen once per chain of E steps (the mean of the first
         # centres), so that the same labels give bit for bit the same centres again
         offset = C.mean(axis=0) if previous is None else previous.offset
-        labels, best, bound, state, n_distances, n_tests = self._assign(X, C, offset, old,
-                                                                        previous)
-        counts, sums = accel.cluster_statistics(X - offset, labels, self.n_clusters)
+        labels, best, bound, stats, state, n_distances, n_tests = self._assign(
+            X, C, offset, old, previous)
+        counts, sums = stats if stats is not None else accel.cluster_statistics(
+            X - offset, labels, self.n_clusters)
         history = () if previous is None else previous.distance_counts
         tests = 0 if previous is None else previous.n_pruning_tests
         reseeded = 0 if previous is None else (previous.n_empty_reseeded

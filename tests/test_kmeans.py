@@ -406,8 +406,13 @@ def test_numba_and_numpy_lloyd_passes_agree(monkeypatch):
     C = X[rng.choice(len(X), 9, replace=False)]
     old = rng.integers(0, 9, size=len(X))
     m = C.mean(axis=0)
-    numpy_labels, numpy_best, numpy_bound = accel.lloyd_pass(X, C, m, old, engine="numpy")
-    numba_labels, numba_best, numba_bound = accel.lloyd_pass(X, C, m, old, engine="numba")
+    numpy_labels, numpy_best, numpy_bound, none = accel.lloyd_pass(X, C, m, old, engine="numpy")
+    numba_labels, numba_best, numba_bound, stats = accel.lloyd_pass(X, C, m, old,
+                                                                    engine="numba")
+    assert none is None
+    counts, sums = accel.cluster_statistics(X - m, numpy_labels, 9)
+    np.testing.assert_array_equal(stats[0], counts)
+    np.testing.assert_allclose(stats[1], sums, rtol=1e-12, atol=1e-9)
     np.testing.assert_array_equal(numba_labels, numpy_labels)
     np.testing.assert_array_equal(numba_labels, textbook_e_step(X, C))
     assert numba_best == pytest.approx(numpy_best, rel=1e-12)
@@ -418,7 +423,8 @@ def test_numba_and_numpy_lloyd_passes_agree(monkeypatch):
     monkeypatch.setattr(accel, "NUMBA_MIN_DISTANCES", 0)
     fast = KMeans(9, init=C0, tol=0.0).fit(X)
     np.testing.assert_array_equal(fast.labels_, plain.labels_)
-    np.testing.assert_array_equal(fast.cluster_centers_, plain.cluster_centers_)
+    np.testing.assert_allclose(fast.cluster_centers_, plain.cluster_centers_, rtol=1e-12,
+                               atol=1e-12)
     assert fast.n_iter_ == plain.n_iter_
 
 
