@@ -127,6 +127,25 @@ def check_centers(centers: Any, n_features: int, name: str = "centers",
     return np.ascontiguousarray(C)
 
 
+def _check_scale(X: np.ndarray, centers: np.ndarray | None = None, name: str = "X") -> None:
+    """k-Means computes squared distances: over the span of X (and the centres) they must
+    neither overflow float64 (N·D·span² < max) nor underflow (span² ≥ the smallest normal
+    number); otherwise J is inf, or every distance rounds to 0 and the labels are noise."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    if centers is not None:
+        lo, hi = np.minimum(lo, centers.min(axis=0)), np.maximum(hi, centers.max(axis=0))
+    with np.errstate(over="ignore"):
+        span = float(np.max(hi - lo))
+    if span == 0.0:
+        return  # constant data: every distance is exactly 0
+    info = np.finfo(float)
+    if not span < np.sqrt(info.max / (4.0 * X.size)) or span < np.sqrt(info.tiny):
+        what = "underflow to 0" if span < 1 else "overflow"
+        raise ValueError(f"{name} spans {span:.3g} in one coordinate: its squared distances "
+                         f"would {what} in float64; rescale {name} (e.g. divide it by its "
+                         "standard deviation)")
+
+
 def _check_n_clusters(n_clusters: Any, n_samples: int) -> int:
     k = check_int(n_clusters, "n_clusters", low=1)
     if k > n_samples:
@@ -164,6 +183,7 @@ def squared_distances(X: Any, centers: Any) -> np.ndarray:
     """
     X = check_points(X)
     C = check_centers(centers, X.shape[1])
+    _check_scale(X, C)
     return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
 
 
@@ -180,7 +200,9 @@ def nearest_centers(X: Any, centers: Any) -> np.ndarray:
     row and the centres only, wherever the data sit.
     """
     X = check_points(X)
-    return _nearest(X, check_centers(centers, X.shape[1]))
+    C = check_centers(centers, X.shape[1])
+    _check_scale(X, C)
+    return _nearest(X, C)
 
 
 def _distortion(X: np.ndarray, C: np.ndarray, labels: np.ndarray) -> float:
@@ -191,6 +213,7 @@ def distortion(X: Any, centers: Any, labels: Any) -> float:
     """J(μ, r) = Σ_n ‖x_n − μ_{r_n}‖² for labels r (the k-Means objective, notebook 05)."""
     X = check_points(X)
     C = check_centers(centers, X.shape[1])
+    _check_scale(X, C)
     return _distortion(X, C, _check_labels(labels, len(X), len(C)))
 
 
@@ -284,6 +307,7 @@ def kmeans_plusplus(X: Any, n_clusters: int, rng: np.random.Generator | int | No
     """
     X = check_points(X)
     k = _check_n_clusters(n_clusters, len(X))
+    _check_scale(X)
     return _plusplus(X, k, check_rng(rng), keep_steps=False)[0]
 
 
@@ -296,6 +320,7 @@ def kmeans_plusplus_indices(X: Any, n_clusters: int,
     """
     X = check_points(X)
     k = _check_n_clusters(n_clusters, len(X))
+    _check_scale(X)
     return _plusplus(X, k, check_rng(rng), keep_steps=False)[2]
 
 
@@ -308,6 +333,7 @@ def kmeans_plusplus_steps(X: Any, n_clusters: int, rng: np.random.Generator | in
     """
     X = check_points(X)
     k = _check_n_clusters(n_clusters, len(X))
+    _check_scale(X)
     return _plusplus(X, k, check_rng(rng), keep_steps=True)[1]
 
 
@@ -395,6 +421,9 @@ class KMeansModel(EMModel):
     def validate_data(self, X: Any) -> np.ndarray:
         X = check_points(X)
         _check_n_clusters(self.n_clusters, len(X))
+        init = None if isinstance(self.init, str) else check_centers(
+            self.init, X.shape[1], "init", self.n_clusters)
+        _check_scale(X, init)
         return X
 
     def init_params(self, X: np.ndarray, rng: np.random.Generator) -> KMeansParams:
@@ -574,6 +603,7 @@ class KMeans(EMEstimator):
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but KMeans was fitted with "
                              f"{self.n_features_in_}")
+        _check_scale(X, self.cluster_centers_)
         return X
 
     def predict(self, X: Any) -> np.ndarray:

@@ -560,3 +560,18 @@ def test_constant_data_duplicates_and_k_equal_n(algorithm):
     assert own.inertia_ == pytest.approx(0.0, abs=1e-24)   # each centre = its point ± 1 ulp
     np.testing.assert_allclose(own.cluster_centers_[own.labels_], small, rtol=0, atol=1e-14)
     assert sorted(own.labels_) == list(range(12))
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200])
+def test_data_whose_squared_distances_overflow_or_underflow_is_refused(scale):
+    X = blobs(18, n=50) * scale
+    for make in (lambda: KMeans(3, random_state=0).fit(X),
+                 lambda: nearest_centers(X, X[:3]),
+                 lambda: kmeans_plusplus(X, 3, rng=0),
+                 lambda: run(KMeansModel(3), X, rng=0)):
+        with pytest.raises(ValueError, match="X spans .* squared distances would"):
+            make()
+    fitted = KMeans(3, random_state=0).fit(X / scale)
+    if scale > 1:  # (tiny rows beside centres of size 1 are fine: the span is ~1)
+        with pytest.raises(ValueError, match="X spans"):
+            fitted.predict(X)
