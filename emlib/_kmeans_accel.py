@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
 from ._validation import as_float_array, check_int
 
@@ -105,22 +104,32 @@ def _lloyd_rows(X: np.ndarray, C: np.ndarray, offset: np.ndarray, weights: np.nd
     return best, bound
 
 
-_COMPILED: list[Any] = []
-#: Lloyd passes with at least this many distances (N·K) use the Numba loop when Numba is
-#: installed; smaller ones (every notebook) stay in numpy and never pay for compilation.
+_COMPILED: dict[str, Any] = {}
+#: E steps over at least this many point–centre pairs (N·K) use the Numba loops when
+#: Numba is installed; smaller ones (every notebook) stay in numpy and never compile.
 NUMBA_MIN_DISTANCES = 1_000_000
 
 
-def _numba_rows() -> Any:
-    """:func:`_lloyd_rows` compiled by Numba (cached on disk), or None without Numba."""
-    if not _COMPILED:
+def _compiled(function: Any) -> Any:
+    """``function`` compiled by Numba (``cache=True``: once per machine), or None."""
+    name = function.__name__
+    if name not in _COMPILED:
         try:
             import numba
         except ImportError:  # pragma: no cover - numba is optional
-            _COMPILED.append(None)
+            _COMPILED[name] = None
         else:
-            _COMPILED.append(numba.njit(cache=True, nogil=True)(_lloyd_rows))
-    return _COMPILED[0]
+            _COMPILED[name] = numba.njit(cache=True, nogil=True)(function)
+    return _COMPILED[name]
+
+
+def _use_numba(engine: str, n_pairs: int) -> Any:
+    if engine not in ("auto", "numpy", "numba"):
+        raise ValueError(f"engine must be 'auto', 'numpy' or 'numba', got {engine!r}")
+    use = engine == "numba" or (engine == "auto" and n_pairs >= NUMBA_MIN_DISTANCES)
+    if use and _compiled(_lloyd_rows) is None and engine == "numba":
+        raise ImportError("engine='numba' needs the numba package")
+    return use and _compiled(_lloyd_rows) is not None
 
 
 def lloyd_pass(X: np.ndarray, C: np.ndarray, offset: np.ndarray,
@@ -143,12 +152,8 @@ def lloyd_pass(X: np.ndarray, C: np.ndarray, offset: np.ndarray,
     weights = np.ascontiguousarray(-2.0 * Cc.T)   # C order: BLAS is ~2× faster with it
     norms = np.einsum("kd,kd->k", Cc, Cc)
     labels = np.empty(n, dtype=np.intp)
-    compiled = None
-    if engine == "numba" or (engine == "auto" and n * k >= NUMBA_MIN_DISTANCES):
-        compiled = _numba_rows()
-        if compiled is None and engine == "numba":
-            raise ImportError("engine='numba' needs the numba package")
-    if compiled is not None:
+    if _use_numba(engine, n * k):
+        compiled = _compiled(_lloyd_rows)
         has_old = old is not None
         counts = np.zeros(k, dtype=np.intp)
         sums = np.zeros((k, X.shape[1]))
@@ -188,6 +193,8 @@ def cluster_statistics(Xc: np.ndarray, labels: np.ndarray, n_clusters: int
     S = Rᵀ X̃ with R the sparse (N, K) one-hot matrix of the labels: one pass, no Python
     loop over clusters or features.
     """
+    from scipy import sparse  # (here: importing emlib.kmeans stays light)
+
     n = len(labels)
     counts = np.bincount(labels, minlength=n_clusters)
     onehot = sparse.csr_array((np.ones(n), labels, np.arange(n + 1)), shape=(n, n_clusters))
@@ -200,8 +207,8 @@ def cluster_statistics(Xc: np.ndarray, labels: np.ndarray, n_clusters: int
 @dataclass(frozen=True, eq=False)
 class ElkanBounds:
     """Elkan's state after an E step at centres ``centers``: for every point its label a(x),
-    an upper bound u(x) ≥ ‖x − μ_a(x)‖ and lower bounds l(x, c) ≤ ‖x − μ_c‖ (row c of
-    ``lower`` holds centre c's bounds for all points). Never modified in place."""
+    an upper bound u(x) ≥ ‖x − μ_a(x)‖ and lower bounds l(x, c) ≤ ‖x − μ_c‖ (``lower`` is
+    N × K: row n holds point n's bounds). Never modified in place."""
 
     centers: np.ndarray
     labels: np.ndarray
@@ -220,8 +227,8 @@ def _elkan_start(X: np.ndarray, C: np.ndarray, half_cc: np.ndarray
     k = len(C)
     a = np.zeros(len(X), dtype=np.intp)
     u = row_distances(X, C[0])
-    lower = np.zeros((k, len(X)))
-    lower[0] = u
+    lower = np.zeros((len(X), k))
+    lower[:, 0] = u
     n_distances = len(X)
     for c in range(1, k):
         idx = np.flatnonzero(u > half_cc[a, c] * (1 - _MARGIN))
@@ -229,16 +236,82 @@ def _elkan_start(X: np.ndarray, C: np.ndarray, half_cc: np.ndarray
             continue
         d = row_distances(X[idx], C[c])
         n_distances += idx.size
-        lower[c, idx] = d
+        lower[idx, c] = d
         better = d < u[idx]
         a[idx[better]] = c
         u[idx[better]] = d[better]
     return a, u, lower, n_distances
 
 
-def elkan_assign(X: np.ndarray, C: np.ndarray, previous: ElkanBounds | None
-                 ) -> tuple[ElkanBounds, int, int]:
-    """The nearest centres by Elkan's bounds; returns (new bounds, distances, centre pairs).
+def _elkan_rows(X: np.ndarray, C: np.ndarray, half_cc: np.ndarray, s: np.ndarray,
+                delta: np.ndarray, old_a: np.ndarray, old_u: np.ndarray,
+                old_lower: np.ndarray, margin: float, offset: np.ndarray,
+                a: np.ndarray, u: np.ndarray, lower: np.ndarray, counts: np.ndarray,
+                sums: np.ndarray) -> tuple[int, float, float]:  # pragma: no cover - Numba
+    """:func:`elkan_assign` as Elkan's own loop over the points, for Numba.
+
+    Fills the new ``a``, ``u`` and ``lower`` from the old ones (step 0 included), the M
+    step's statistics (``counts``, ``sums`` of x − ``offset``), and returns the distances
+    computed, J(μ, a) and J(μ, old_a) (from direct differences).
+    """
+    n, d = X.shape
+    k = C.shape[0]
+    count = 0
+    best = bound = 0.0
+    for i in range(n):
+        ai = old_a[i]
+        ui = old_u[i] + delta[ai]
+        for c in range(k):
+            lower[i, c] = max(old_lower[i, c] - delta[c], 0.0)
+        if ui * (1 + margin) > s[ai]:
+            stale = True
+            for c in range(k):
+                if c == ai or ui <= max(lower[i, c], half_cc[ai, c]) * (1 - margin):
+                    continue
+                if stale:
+                    dist = 0.0
+                    for t in range(d):
+                        e = X[i, t] - C[ai, t]
+                        dist += e * e
+                    ui = np.sqrt(dist)
+                    lower[i, ai] = ui
+                    count += 1
+                    stale = False
+                    if ui <= max(lower[i, c], half_cc[ai, c]) * (1 - margin):
+                        continue
+                dist = 0.0
+                for t in range(d):
+                    e = X[i, t] - C[c, t]
+                    dist += e * e
+                dist = np.sqrt(dist)
+                count += 1
+                lower[i, c] = dist
+                if dist < ui or (dist == ui and c < ai):
+                    ai = c
+                    ui = dist
+        a[i] = ai
+        u[i] = ui
+        counts[ai] += 1
+        near = far = 0.0
+        for t in range(d):
+            sums[ai, t] += X[i, t] - offset[t]
+            e = X[i, t] - C[ai, t]
+            near += e * e
+            e = X[i, t] - C[old_a[i], t]
+            far += e * e
+        best += near
+        bound += far
+    return count, best, bound
+
+
+def elkan_assign(X: np.ndarray, C: np.ndarray, previous: ElkanBounds | None,
+                 offset: np.ndarray | None = None, engine: str = "auto"
+                 ) -> tuple[ElkanBounds, int, int, tuple[Any, ...] | None]:
+    """The nearest centres by Elkan's bounds.
+
+    Returns (new bounds, distances computed, centre pairs compared, extras): ``extras`` is
+    None from the numpy engine, and (J(μ, a), J(μ, previous labels), N_k, S_k) from the
+    Numba engine, which adds them up in the same loop (S_k centred at ``offset``).
 
     With the centre–centre distances d(c, c') and s(c) = ½ min_{c'≠c} d(c, c'):
 
@@ -250,29 +323,41 @@ def elkan_assign(X: np.ndarray, C: np.ndarray, previous: ElkanBounds | None
     3. then make u exact (one distance, if stale) and test again; if c still passes,
        compute d(x, c) (it becomes l(x, c)) and switch if it is smaller.
 
-    The loop over c runs over the K centres; all points are processed at once with masks.
+    The numpy engine loops over the K centres and processes all points at once with masks;
+    the Numba engine (``engine="auto"`` for N·K ≥ :data:`NUMBA_MIN_DISTANCES`) runs
+    Elkan's own loop over the points. Both give the same labels and valid bounds.
     """
     k = len(C)
     half_cc = 0.5 * _center_distances(C)
     n_tests = k * (k - 1) // 2
     if previous is None:
         a, u, lower, n_distances = _elkan_start(X, C, half_cc)
-        return ElkanBounds(C, a, u, lower), n_distances, n_tests
+        return ElkanBounds(C, a, u, lower), n_distances, n_tests, None
     delta = row_distances(C, previous.centers)
-    a = previous.labels.copy()
-    u = previous.upper + delta[a]
-    lower = np.maximum(previous.lower - delta[:, None], 0.0)
-    n_distances = 0
     np.fill_diagonal(half_cc, np.inf)
     s = half_cc.min(axis=1)
     np.fill_diagonal(half_cc, 0.0)
+    if _use_numba(engine, len(X) * k):
+        a, u = np.empty_like(previous.labels), np.empty_like(previous.upper)
+        lower = np.empty_like(previous.lower)
+        counts, sums = np.zeros(k, dtype=np.intp), np.zeros((k, X.shape[1]))
+        offset = C.mean(axis=0) if offset is None else offset
+        n_distances, best, bound = _compiled(_elkan_rows)(
+            X, C, half_cc, s, delta, previous.labels, previous.upper, previous.lower,
+            _MARGIN, offset, a, u, lower, counts, sums)
+        return (ElkanBounds(C, a, u, lower), int(n_distances), n_tests,
+                (best, bound, counts, sums))
+    a = previous.labels.copy()
+    u = previous.upper + delta[a]
+    lower = np.maximum(previous.lower - delta, 0.0)
+    n_distances = 0
     # 1. skip the points whose upper bound is within half the distance from their centre
     #    to the nearest other centre
     active = np.flatnonzero(u * (1 + _MARGIN) > s[a])
     if active.size:
         # 2. which (point, centre) pairs pass the two tests, for all active points at once
         a_act = a[active]
-        threshold = np.maximum(lower[:, active].T, half_cc[a_act]) * (1 - _MARGIN)
+        threshold = np.maximum(lower[active], half_cc[a_act]) * (1 - _MARGIN)
         cand = u[active][:, None] > threshold
         cand[np.arange(active.size), a_act] = False
         keep = cand.any(axis=1)
@@ -282,7 +367,7 @@ def elkan_assign(X: np.ndarray, C: np.ndarray, previous: ElkanBounds | None
             d = row_distances(X[idx], C[a[idx]])
             n_distances += idx.size
             u[idx] = d
-            lower[a[idx], idx] = d
+            lower[idx, a[idx]] = d
             cand &= d[:, None] > threshold
         # 3b. centre by centre (as Elkan's per-point loop does): test again with the
         #     current u and a (u only shrinks, so the tests above stay valid), then compute
@@ -290,19 +375,19 @@ def elkan_assign(X: np.ndarray, C: np.ndarray, previous: ElkanBounds | None
             pts = idx[cand[:, c]]
             if pts.size == 0:
                 continue
-            pts = pts[(a[pts] != c) & (u[pts] > np.maximum(lower[c, pts], half_cc[a[pts], c])
+            pts = pts[(a[pts] != c) & (u[pts] > np.maximum(lower[pts, c], half_cc[a[pts], c])
                                        * (1 - _MARGIN))]
             if pts.size == 0:
                 continue
             d = row_distances(X[pts], C[c])
             n_distances += pts.size
-            lower[c, pts] = d
+            lower[pts, c] = d
             u_pts = u[pts]
             better = (d < u_pts) | ((d == u_pts) & (c < a[pts]))
             switch = pts[better]
             a[switch] = c
             u[switch] = d[better]
-    return ElkanBounds(C, a, u, lower), n_distances, n_tests
+    return ElkanBounds(C, a, u, lower), n_distances, n_tests, None
 
 
 # ---------------------------------------------------------------------------------------

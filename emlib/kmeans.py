@@ -452,9 +452,12 @@ class KMeansModel(EMModel):
         state = None if previous is None else previous.state
         if self.algorithm == "elkan":
             bounds = state if isinstance(state, accel.ElkanBounds) and len(
-                state.labels) == n else None
-            state, n_distances, n_tests = accel.elkan_assign(X, C, bounds)
+                state.labels) == n and (old is None or old is state.labels) else None
+            state, n_distances, n_tests, extras = accel.elkan_assign(X, C, bounds, offset)
             labels = state.labels
+            if extras is not None:   # the compiled loop added J and the statistics up
+                best, bound, counts, sums = extras
+                return labels, best, bound, (counts, sums), state, n_distances, n_tests
         else:
             if not (isinstance(state, accel.KDTreeFilter) and len(state.Xt) == n
                     and state.tree.leaf_size == self.leaf_size):

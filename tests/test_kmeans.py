@@ -150,18 +150,26 @@ def test_speedups_compute_far_fewer_distances_on_clustered_data():
     assert counts["kdtree"] < 0.2 * counts["lloyd"]
 
 
-def test_elkan_bounds_are_valid_after_each_e_step():
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_elkan_bounds_are_valid_after_each_e_step(engine):
     """The invariants Elkan relies on: u ≥ ‖x − μ_a‖ and l(x, c) ≤ ‖x − μ_c‖."""
+    if engine == "numba":
+        pytest.importorskip("numba")
     X = blobs(8, n=400, d=3, k=5)
     C = X[:5].copy()
     bounds = None
     for _ in range(6):
-        new_bounds, _, _ = accel.elkan_assign(X, C, bounds)
+        new_bounds, _, _, extras = accel.elkan_assign(X, C, bounds, engine=engine)
+        if extras is not None:   # J(μ, a), J(μ, previous a), N_k, S_k from the same loop
+            best, bound, counts, sums = extras
+            assert best == pytest.approx(distortion(X, C, new_bounds.labels), rel=1e-12)
+            assert bound == pytest.approx(distortion(X, C, bounds.labels), rel=1e-12)
+            np.testing.assert_array_equal(counts, np.bincount(new_bounds.labels, minlength=5))
         labels = new_bounds.labels
         true = np.sqrt(squared_distances(X, C))
         np.testing.assert_array_equal(labels, true.argmin(axis=1))
         assert np.all(new_bounds.upper >= true[np.arange(len(X)), labels] * (1 - 1e-12))
-        assert np.all(new_bounds.lower.T <= true * (1 + 1e-12) + 1e-12)
+        assert np.all(new_bounds.lower <= true * (1 + 1e-12) + 1e-12)
         if bounds is not None:  # the old state is never changed in place
             assert bounds.upper is not new_bounds.upper and bounds.lower is not new_bounds.lower
         bounds, C = new_bounds, update_centers(X, labels, 5)
@@ -417,15 +425,17 @@ def test_numba_and_numpy_lloyd_passes_agree(monkeypatch):
     np.testing.assert_array_equal(numba_labels, textbook_e_step(X, C))
     assert numba_best == pytest.approx(numpy_best, rel=1e-12)
     assert numba_bound == pytest.approx(numpy_bound, rel=1e-12)
-    # a whole fit: the compiled engine (forced by a low threshold) = the numpy one
+    # whole fits: the compiled engines (forced by a low threshold) = the numpy ones
     C0 = kmeans_plusplus(X, 9, rng=1)
-    plain = KMeans(9, init=C0, tol=0.0).fit(X)
+    plain = {a: KMeans(9, init=C0, algorithm=a, tol=0.0).fit(X) for a in ("lloyd", "elkan")}
     monkeypatch.setattr(accel, "NUMBA_MIN_DISTANCES", 0)
-    fast = KMeans(9, init=C0, tol=0.0).fit(X)
-    np.testing.assert_array_equal(fast.labels_, plain.labels_)
-    np.testing.assert_allclose(fast.cluster_centers_, plain.cluster_centers_, rtol=1e-12,
-                               atol=1e-12)
-    assert fast.n_iter_ == plain.n_iter_
+    for a in ("lloyd", "elkan"):
+        fast = KMeans(9, init=C0, algorithm=a, tol=0.0).fit(X)
+        np.testing.assert_array_equal(fast.labels_, plain[a].labels_)
+        np.testing.assert_allclose(fast.cluster_centers_, plain[a].cluster_centers_,
+                                   rtol=1e-12, atol=1e-12)
+        assert fast.n_iter_ == plain[a].n_iter_
+        assert_hard_em_laws(fast.trace_.records)
 
 
 # -- one loop: the estimator is em.run, with the laws and the fitted names ---------------
