@@ -8,10 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from emlib import _kmeans_accel as accel
+from emlib._validation import NotFittedError
 from emlib.em import Stepper, run
 from emlib.kmeans import (
     KDTree,
     KMeans,
+    KMeansAssignment,
     KMeansModel,
     KMeansParams,
     distortion,
@@ -22,6 +25,8 @@ from emlib.kmeans import (
     random_init,
     soft_assignments,
     squared_distances,
+    textbook_e_step,
+    textbook_m_step,
     update_centers,
 )
 
@@ -145,22 +150,29 @@ def test_speedups_compute_far_fewer_distances_on_clustered_data():
     assert counts["kdtree"] < 0.2 * counts["lloyd"]
 
 
-def test_elkan_bounds_are_valid_after_each_e_step():
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_elkan_bounds_are_valid_after_each_e_step(engine):
     """The invariants Elkan relies on: u ≥ ‖x − μ_a‖ and l(x, c) ≤ ‖x − μ_c‖."""
-    from emlib.kmeans import _ElkanAssigner, _update
-
+    if engine == "numba":
+        pytest.importorskip("numba")
     X = blobs(8, n=400, d=3, k=5)
     C = X[:5].copy()
-    el = _ElkanAssigner(X, 5)
+    bounds = None
     for _ in range(6):
-        labels = el.assign(C)
+        new_bounds, _, _, extras = accel.elkan_assign(X, C, bounds, engine=engine)
+        if extras is not None:   # J(μ, a), J(μ, previous a), N_k, S_k from the same loop
+            best, bound, counts, sums = extras
+            assert best == pytest.approx(distortion(X, C, new_bounds.labels), rel=1e-12)
+            assert bound == pytest.approx(distortion(X, C, bounds.labels), rel=1e-12)
+            np.testing.assert_array_equal(counts, np.bincount(new_bounds.labels, minlength=5))
+        labels = new_bounds.labels
         true = np.sqrt(squared_distances(X, C))
         np.testing.assert_array_equal(labels, true.argmin(axis=1))
-        assert np.all(el.upper >= true[np.arange(len(X)), labels] * (1 - 1e-12))
-        assert np.all(el.lower.T <= true * (1 + 1e-12) + 1e-12)
-        new = _update(X, labels, 5)[0]
-        el.moved(C, new)
-        C = new
+        assert np.all(new_bounds.upper >= true[np.arange(len(X)), labels] * (1 - 1e-12))
+        assert np.all(new_bounds.lower <= true * (1 + 1e-12) + 1e-12)
+        if bounds is not None:  # the old state is never changed in place
+            assert bounds.upper is not new_bounds.upper and bounds.lower is not new_bounds.lower
+        bounds, C = new_bounds, update_centers(X, labels, 5)
 
 
 def test_kdtree_is_a_valid_partition_with_tight_boxes():
@@ -198,17 +210,19 @@ def test_duplicate_points_and_ties_agree():
 
 # -- scikit-learn from the same initial centres ----------------------------------------
 @pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
-@pytest.mark.parametrize("seed,n,d,k,tol", [(0, 500, 2, 3, 0.0), (1, 2000, 5, 8, 0.0),
-                                            (2, 1500, 3, 6, 1e-4), (3, 300, 8, 10, 0.0)])
-def test_agrees_with_scikit_learn(algorithm, seed, n, d, k, tol):
+@pytest.mark.parametrize("seed,n,d,k", [(0, 500, 2, 3), (1, 2000, 5, 8), (2, 1500, 3, 6),
+                                       (3, 300, 8, 10)])
+def test_agrees_with_scikit_learn(algorithm, seed, n, d, k):
+    """tol = 0 on both sides: scikit-learn's strict convergence (labels unchanged) is ours
+    (J unchanged), with the same number of iterations."""
     from sklearn.cluster import KMeans as SKKMeans
 
     X = blobs(seed, n=n, d=d, k=5)
     C0 = kmeans_plusplus(X, k, rng=seed)
-    ref = SKKMeans(n_clusters=k, init=C0, n_init=1, max_iter=300, tol=tol,
+    ref = SKKMeans(n_clusters=k, init=C0, n_init=1, max_iter=300, tol=0.0,
                    algorithm=algorithm).fit(X)
     for ours_alg in ALGORITHMS:
-        ours = KMeans(k, init=C0, algorithm=ours_alg, max_iter=300, tol=tol).fit(X)
+        ours = KMeans(k, init=C0, algorithm=ours_alg, max_iter=300, tol=0.0).fit(X)
         np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=0,
                                    atol=1e-8)
         np.testing.assert_array_equal(ours.labels_, ref.labels_)
@@ -317,11 +331,24 @@ def test_soft_assignments_harden_as_variance_shrinks():
      "init contains NaN"),
     (lambda X: KMeans(2, init="kmeans++").fit(X), ValueError, r"init must be 'k-means\+\+'"),
     (lambda X: KMeans(2, algorithm="hamerly").fit(X), ValueError, "algorithm must be one of"),
-    (lambda X: KMeans(2, max_iter=0).fit(X), ValueError, "max_iter"),
+    (lambda X: KMeans(2, max_iter=-1).fit(X), ValueError, "max_iter"),
+    (lambda X: KMeans(2, max_iter=True).fit(X), TypeError, "max_iter"),
     (lambda X: KMeans(2, tol=-1.0).fit(X), ValueError, "tol"),
+    (lambda X: KMeans(2, tol=float("nan")).fit(X), ValueError, "tol"),
+    (lambda X: KMeans(2, random_state=-1).fit(X), ValueError, "random_state"),
+    (lambda X: KMeans(2, random_state=1.5).fit(X), TypeError, "random_state"),
+    (lambda X: KMeans(True).fit(X), TypeError, "n_clusters"),
+    (lambda X: KMeans(2, algorithm=None).fit(X), ValueError, "algorithm must be one of"),
+    (lambda X: KMeans(2, algorithm="kdtree", leaf_size=0).fit(X), ValueError, "leaf_size"),
+    (lambda X: KMeans(2).fit(np.empty((5, 0))), ValueError, "at least one feature"),
+    (lambda X: KMeansModel(2).e_step(X, X[:2]), TypeError, "params must be a KMeansParams"),
+    (lambda X: KMeansModel(2).m_step(X, np.zeros(3, dtype=int)), ValueError, "labels must"),
+    (lambda X: KMeansModel(2).lower_bound(X, np.full(len(X), 2), KMeansParams(X[:2])),
+     ValueError, "labels must lie in"),
+    (lambda X: nearest_centers(X, X[:2, :1]), ValueError, "centers must have shape"),
     (lambda X: KMeans(2).fit(X).predict(X[:, :1]), ValueError,
      "X has 1 features, but KMeans was fitted with 2"),
-    (lambda X: KMeans(2).predict(X), RuntimeError, "not fitted"),
+    (lambda X: KMeans(2).predict(X), NotFittedError, "not fitted"),
     (lambda X: KMeansModel(5, init=np.zeros((4, 2))), None, None),
     (lambda X: run(KMeansModel(300), X), ValueError, "n_clusters=300 must be <= n_samples"),
     (lambda X: update_centers(X, np.full(len(X), 5), 3), ValueError, r"labels must lie in"),
@@ -344,7 +371,7 @@ def test_widget_steps_and_draws_trails():
     from emlib.views.kmeans import kmeans_stepper
 
     X = blobs(12, n=120)
-    w = kmeans_stepper(X, 3, seed=1)
+    w = kmeans_stepper(X, 3, random_state=1)
     assert w.stepper.record.step == "init"
     w.buttons["E+M"].click()
     assert w.shown.step == "M" and w.shown.iteration == 1
@@ -358,3 +385,203 @@ def test_widget_steps_and_draws_trails():
     assert_hard_em_laws(w.stepper.trace.records)
     with pytest.raises(ValueError, match="2 features"):
         kmeans_stepper(np.zeros((10, 3)), 2)
+
+
+# -- the textbook steps and the fast engines give the same numbers ----------------------
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(30, 400), d=st.integers(1, 5),
+       k=st.integers(1, 8), algorithm=st.sampled_from(ALGORITHMS))
+def test_textbook_steps_equal_the_fast_paths(seed, n, d, k, algorithm):
+    X = blobs(seed, n=n, d=d, k=4)
+    model = KMeansModel(k, init="random", algorithm=algorithm, leaf_size=8)
+    params = model.init_params(X, np.random.default_rng(seed))
+    q = model.e_step(X, params)
+    assert isinstance(q, KMeansAssignment)
+    labels = textbook_e_step(X, params.centers)
+    np.testing.assert_array_equal(q.labels, labels)
+    np.testing.assert_array_equal(np.asarray(q), labels)
+    if np.all(np.bincount(labels, minlength=k) > 0):   # the textbook M step has no re-seeding
+        np.testing.assert_allclose(model.m_step(X, q).centers,
+                                   textbook_m_step(X, labels, k), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(update_centers(X, labels, k),
+                                   textbook_m_step(X, labels, k), rtol=1e-12, atol=1e-12)
+
+
+def test_numba_and_numpy_lloyd_passes_agree(monkeypatch):
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(0)
+    X = blobs(13, n=3000, d=6, k=9)
+    C = X[rng.choice(len(X), 9, replace=False)]
+    old = rng.integers(0, 9, size=len(X))
+    m = C.mean(axis=0)
+    numpy_labels, numpy_best, numpy_bound, none = accel.lloyd_pass(X, C, m, old, engine="numpy")
+    numba_labels, numba_best, numba_bound, stats = accel.lloyd_pass(X, C, m, old,
+                                                                    engine="numba")
+    assert none is None
+    counts, sums = accel.cluster_statistics(X - m, numpy_labels, 9)
+    np.testing.assert_array_equal(stats[0], counts)
+    np.testing.assert_allclose(stats[1], sums, rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(numba_labels, numpy_labels)
+    np.testing.assert_array_equal(numba_labels, textbook_e_step(X, C))
+    assert numba_best == pytest.approx(numpy_best, rel=1e-12)
+    assert numba_bound == pytest.approx(numpy_bound, rel=1e-12)
+    # whole fits: the compiled engines (forced by a low threshold) = the numpy ones
+    C0 = kmeans_plusplus(X, 9, rng=1)
+    plain = {a: KMeans(9, init=C0, algorithm=a, tol=0.0).fit(X) for a in ("lloyd", "elkan")}
+    monkeypatch.setattr(accel, "NUMBA_MIN_DISTANCES", 0)
+    for a in ("lloyd", "elkan"):
+        fast = KMeans(9, init=C0, algorithm=a, tol=0.0).fit(X)
+        np.testing.assert_array_equal(fast.labels_, plain[a].labels_)
+        np.testing.assert_allclose(fast.cluster_centers_, plain[a].cluster_centers_,
+                                   rtol=1e-12, atol=1e-12)
+        assert fast.n_iter_ == plain[a].n_iter_
+        assert_hard_em_laws(fast.trace_.records)
+
+
+# -- one loop: the estimator is em.run, with the laws and the fitted names ---------------
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_estimator_has_the_trace_of_the_one_loop(algorithm):
+    X = blobs(14, n=500, d=3, k=5)
+    km = KMeans(5, algorithm=algorithm, tol=0.0, random_state=3).fit(X)
+    assert_hard_em_laws(km.trace_.records)
+    assert km.n_iter_ == km.trace_.n_iter and km.converged_
+    assert km.inertia_ == pytest.approx(-km.trace_.records[-1].log_likelihood, rel=1e-12)
+    assert km.lower_bound_ == km.trace_.records[-1].lower_bound
+    np.testing.assert_array_equal(km.labels_, nearest_centers(X, km.cluster_centers_))
+    assert len(km.distance_evaluations_per_step_) == km.n_iter_ + 1
+    # the same run by hand
+    trace = run(KMeansModel(5, init=km.init_centers_, algorithm=algorithm), X,
+                max_iter=km.n_iter_, tol=None)
+    np.testing.assert_array_equal(trace.params.centers, km.cluster_centers_)
+
+
+def test_max_iter_zero_and_tol_semantics():
+    X = blobs(15, n=400, d=2, k=4)
+    C0 = random_init(X, 4, rng=2)
+    km = KMeans(4, init=C0, max_iter=0).fit(X)
+    assert km.n_iter_ == 0 and not km.converged_
+    np.testing.assert_array_equal(km.cluster_centers_, C0)
+    np.testing.assert_array_equal(km.labels_, nearest_centers(X, C0))
+    exact = KMeans(4, init=C0, tol=None, max_iter=7).fit(X)
+    assert exact.n_iter_ == 7 and not exact.converged_
+    # tol > 0: stop at the first iteration that lowers J by less than tol · J₁
+    tol = 1e-3
+    km = KMeans(4, init=C0, tol=tol, max_iter=300).fit(X)
+    J = -km.trace_.column("log_likelihood")
+    drops = J[[0, *range(2, len(J), 2)]]                # J at θ⁽⁰⁾ and after every M step
+    drops = drops[:-1] - drops[1:]
+    scale = tol * np.sum((X - X.mean(axis=0)) ** 2)
+    assert km.converged_ and drops[-1] < scale and np.all(drops[:-1] >= scale)
+
+
+@pytest.mark.parametrize("algorithm", ["elkan", "kdtree"])
+def test_stepper_with_engine_state_undo_and_laws(algorithm):
+    """Elkan's bounds and the tree travel in the posterior: undo and redo give the same
+    path as Lloyd's, and no earlier state is changed in place."""
+    X = blobs(16, n=300, d=2, k=4)
+    C0 = random_init(X, 4, rng=4)
+    s = Stepper(KMeansModel(4, init=C0, algorithm=algorithm), X, KMeansParams(C0))
+    for _ in range(3):
+        s.iterate()
+    kept = s.posterior
+    upper = None if algorithm == "kdtree" else kept.state.upper.copy()
+    s.iterate()
+    s.undo()
+    s.undo()
+    if upper is not None:
+        np.testing.assert_array_equal(kept.state.upper, upper)
+    s.run(max_iter=100, tol=0.0)
+    lloyd = run(KMeansModel(4, init=C0), X, max_iter=100, tol=0.0)
+    np.testing.assert_array_equal(s.params.centers, lloyd.params.centers)
+    assert_hard_em_laws(s.trace.records)
+
+
+# -- answers that do not depend on where the data sit (issue 11) ------------------------
+def three_blobs(seed: int = 0, n: int = 2000) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    means = np.array([[0.0, 0.0], [6.0, 1.0], [2.0, 7.0]])
+    return means[rng.integers(3, size=n)] + rng.standard_normal((n, 2))
+
+
+@pytest.mark.parametrize("shift", [1e8, 1e10])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_far_from_the_origin_agrees_with_scikit_learn(shift, algorithm):
+    from sklearn.cluster import KMeans as SKKMeans
+
+    X = three_blobs() + shift
+    C0 = np.array([[0.0, 0.0], [6.0, 1.0], [2.0, 7.0]]) + shift + 0.5
+    ref = SKKMeans(3, init=C0, n_init=1, tol=0.0).fit(X)
+    ours = KMeans(3, init=C0, algorithm=algorithm, tol=0.0).fit(X)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_ - shift, ref.cluster_centers_ - shift,
+                               atol=1e-5)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-6)
+    # the same data at the origin: same labels, J unchanged up to the data's own rounding
+    near = KMeans(3, init=C0 - shift, algorithm=algorithm, tol=0.0).fit(X - shift)
+    np.testing.assert_array_equal(ours.labels_, near.labels_)
+    assert ours.inertia_ == pytest.approx(near.inertia_, rel=1e-6)
+    assert_hard_em_laws(ours.trace_.records)
+
+
+@pytest.mark.parametrize("shift", [1e8, 1e10])
+def test_nearest_centers_and_predict_far_from_the_origin(shift):
+    X = three_blobs(1)
+    C = np.array([[0.5, 0.2], [5.5, 1.5], [2.5, 6.0]])
+    truth = textbook_e_step(X, C)
+    np.testing.assert_array_equal(nearest_centers(X + shift, C + shift), truth)
+    km = KMeans(3, init=C + shift, max_iter=0).fit(X + shift)
+    np.testing.assert_array_equal(km.predict(X + shift), truth)
+    # a row's label depends on that row and the centres only, not on the rest of the batch
+    row = X[:1] + shift
+    assert km.predict(row)[0] == km.predict(np.vstack([row, [[1e15, -1e15]]]))[0]
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e150])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_scaling_the_data_scales_the_answer(scale, algorithm):
+    X = three_blobs(2, n=500)
+    C0 = kmeans_plusplus(X, 3, rng=0)
+    unit = KMeans(3, init=C0, algorithm=algorithm, tol=0.0).fit(X)
+    scaled = KMeans(3, init=C0 * scale, algorithm=algorithm, tol=0.0).fit(X * scale)
+    np.testing.assert_array_equal(scaled.labels_, unit.labels_)
+    np.testing.assert_allclose(scaled.cluster_centers_ / scale, unit.cluster_centers_,
+                               rtol=1e-12, atol=1e-12)
+    assert scaled.inertia_ / scale**2 == pytest.approx(unit.inertia_, rel=1e-10)
+    assert scaled.n_iter_ == unit.n_iter_
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_constant_data_duplicates_and_k_equal_n(algorithm):
+    const = np.full((25, 3), 7.25)
+    km = KMeans(3, algorithm=algorithm, random_state=0, tol=0.0).fit(const)
+    assert km.inertia_ == 0.0 and km.converged_
+    np.testing.assert_array_equal(km.cluster_centers_, np.full((3, 3), 7.25))
+    assert_hard_em_laws(km.trace_.records)
+    # every point twice: the same centres, twice the distortion
+    X = blobs(17, n=200, d=2, k=3)
+    C0 = kmeans_plusplus(X, 3, rng=1)
+    once = KMeans(3, init=C0, algorithm=algorithm, tol=0.0).fit(X)
+    twice = KMeans(3, init=C0, algorithm=algorithm, tol=0.0).fit(np.vstack([X, X]))
+    np.testing.assert_allclose(twice.cluster_centers_, once.cluster_centers_, rtol=1e-12)
+    assert twice.inertia_ == pytest.approx(2 * once.inertia_, rel=1e-12)
+    # K = N: every point its own centre
+    small = X[:12]
+    own = KMeans(12, algorithm=algorithm, random_state=2, tol=0.0).fit(small)
+    assert own.inertia_ == pytest.approx(0.0, abs=1e-24)   # each centre = its point ± 1 ulp
+    np.testing.assert_allclose(own.cluster_centers_[own.labels_], small, rtol=0, atol=1e-14)
+    assert sorted(own.labels_) == list(range(12))
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200])
+def test_data_whose_squared_distances_overflow_or_underflow_is_refused(scale):
+    X = blobs(18, n=50) * scale
+    for make in (lambda: KMeans(3, random_state=0).fit(X),
+                 lambda: nearest_centers(X, X[:3]),
+                 lambda: kmeans_plusplus(X, 3, rng=0),
+                 lambda: run(KMeansModel(3), X, rng=0)):
+        with pytest.raises(ValueError, match="X spans .* squared distances would"):
+            make()
+    fitted = KMeans(3, random_state=0).fit(X / scale)
+    if scale > 1:  # (tiny rows beside centres of size 1 are fine: the span is ~1)
+        with pytest.raises(ValueError, match="X spans"):
+            fitted.predict(X)

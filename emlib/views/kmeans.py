@@ -16,16 +16,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle, Rectangle
 
-from .._validation import check_rng
+from .._validation import check_random_state
 from ..em import Record
 from ..kmeans import (
     FilterResult,
     KMeansModel,
-    KMeansParams,
     PlusPlusStep,
-    _check_centers,
-    _check_X,
-    _initial_centers,
+    check_centers,
+    check_points,
 )
 from . import plotting
 from .stepper import StepperWidget
@@ -48,8 +46,8 @@ def plot_clusters(ax: Axes, X: Any, centers: Any, labels: Any | None = None,
 
     ``trail`` is the list of earlier centre arrays; each centre's path is drawn as a line.
     """
-    X = _check_X(X)
-    C = _check_centers(centers, X.shape[1])
+    X = check_points(X)
+    C = check_centers(centers, X.shape[1])
     if X.shape[1] != 2:
         raise ValueError(f"plot_clusters draws 2-D data, X has {X.shape[1]} features")
     colors = np.array(plotting.component_colors(len(C)))
@@ -102,23 +100,25 @@ class KMeansStepperWidget(StepperWidget):
                 f"{len(self.stepper) - 1}: {_record_line(self.shown)}")
 
 
-def kmeans_stepper(X: Any, n_clusters: int = 3, init: str | Any = "random", seed: int = 0,
+def kmeans_stepper(X: Any, n_clusters: int = 3, init: str | Any = "random",
+                   random_state: np.random.Generator | int | None = 0,
                    title: str | None = None, show_trails: bool = True
                    ) -> KMeansStepperWidget:
     """The k-Means E/M widget on 2-D data (notebook 05).
 
     θ⁽⁰⁾ = the centres of ``init`` ("random": K data points, "k-means++", or a (K, 2)
-    array) drawn with ``seed``. The picture shows the points coloured by the current
-    assignment r (grey before the first E step), the centres μ and — with ``show_trails``
-    — the path each centre took through the earlier half-steps of the trace; its title
-    gives J(μ, r) and J(μ, r*(μ)). The trace panel plots −J per half-step.
+    array) drawn with ``random_state`` (None, an int ≥ 0 or a Generator). The picture
+    shows the points coloured by the current assignment r (grey before the first E step),
+    the centres μ and — with ``show_trails`` — the path each centre took through the
+    earlier half-steps of the trace; its title gives J(μ, r) and J(μ, r*(μ)). The trace
+    panel plots −J per half-step.
     """
-    X = _check_X(X)
+    X = check_points(X)
     if X.shape[1] != 2:
         raise ValueError(f"X must have 2 features (columns) to be drawn, got {X.shape[1]}")
     model = KMeansModel(n_clusters, init=init)
     X = model.validate_data(X)
-    centers0 = _initial_centers(X, model.n_clusters, model.init, check_rng(seed))
+    params0 = model.init_params(X, check_random_state(random_state, "random_state"))
 
     holder: list[KMeansStepperWidget] = []
 
@@ -134,7 +134,7 @@ def kmeans_stepper(X: Any, n_clusters: int = 3, init: str | Any = "random", seed
         f"<b>k-Means as hard EM</b>: K = {model.n_clusters}, N = {len(X)}. "
         "E step: each point joins its nearest centre; M step: each centre moves to the "
         "mean of its points.")
-    widget = KMeansStepperWidget(model, X, KMeansParams(centers0), draw=draw, title=heading,
+    widget = KMeansStepperWidget(model, X, params0, draw=draw, title=heading,
                                  picture_size="square")
     holder.append(widget)  # from now on draw() reads the trail from the widget's trace
     return widget
@@ -142,7 +142,7 @@ def kmeans_stepper(X: Any, n_clusters: int = 3, init: str | Any = "random", seed
 
 def plot_plusplus_step(ax: Axes, X: Any, step: PlusPlusStep, title: str = "") -> None:
     """One k-means++ draw: points sized and coloured by their probability D²/ΣD²."""
-    X = _check_X(X)
+    X = check_points(X)
     p = step.probabilities
     earlier = step.centers[:-1]
     if step.d2 is None:
@@ -214,8 +214,8 @@ def plot_triangle_bounds(axes: Any) -> None:
 def plot_kdtree_filter(ax: Axes, X: Any, centers: Any, result: FilterResult,
                        title: str = "") -> None:
     """Boxes settled without distances (coloured by their centre), open leaves hatched."""
-    X = _check_X(X)
-    C = _check_centers(centers, X.shape[1])
+    X = check_points(X)
+    C = check_centers(centers, X.shape[1])
     colors = plotting.component_colors(len(C))
     tree = result.tree
     ax.scatter(X[:, 0], X[:, 1], s=4, c=np.array(colors)[result.labels], alpha=0.6,

@@ -183,7 +183,7 @@ print(f"stopped after {trace.n_iter} iterations (the last one changed nothing)")
 # 2. *A bad start:* in a new cell, build
 #    `kmeans_stepper(X, 3, init=np.array([[-0.5, 1], [0.5, 1], [5, 0.5]]))` — two centres
 #    in the left blob, one between the right two. Where does it stop, and with what J?
-# 3. *K too large:* `kmeans_stepper(X, 6, seed=0)`. J keeps dropping as K grows — why is
+# 3. *K too large:* `kmeans_stepper(X, 6, random_state=0)`. J keeps dropping as K grows — why is
 #    J alone no way to choose K?
 #
 # <details><summary>Hints and answers</summary>
@@ -200,7 +200,7 @@ print(f"stopped after {trace.n_iter} iterations (the last one changed nothing)")
 # </details>
 
 # %%
-w = kmeans_stepper(X, 3, init="random", seed=4)
+w = kmeans_stepper(X, 3, init="random", random_state=4)
 w
 
 # %%
@@ -402,24 +402,23 @@ for a, fit in fits.items():
 
 # %% [markdown]
 # In numpy, skipping distances is not automatically faster: Lloyd's E step is one matrix
-# product, while Elkan's and the tree's bookkeeping are many small array operations. The
+# product, while Elkan's and the tree's bookkeeping are many small array operations. On
+# large data (N·K ≥ 10⁶) `emlib` runs Lloyd's and Elkan's E steps as compiled loops
+# (Numba) beside these numpy ones, which are tested to give the same labels. The
 # benchmark `benchmarks/bench_kmeans.py` (N = 200 000, D = 8, K = 16, same data, same
-# initial centres, same iterations, one process; `python benchmarks/run.py kmeans`)
-# measured on a shared, busy 2-core machine (times vary by tens of percent between runs;
-# the distance counts do not):
+# initial centres, 30 iterations through the course's one EM loop `run`, one process;
+# `python benchmarks/run.py kmeans`) measured on a shared, busy 2-core machine (times vary
+# by tens of percent between runs; the distance counts do not):
 #
-# | algorithm (N = 200 000, D = 8, K = 16, 30 iterations) | emlib s | scikit-learn s | time ratio | distances computed |
-# |---|---|---|---|---|
-# | Lloyd vs `KMeans(algorithm="lloyd")` | 1.33 | 1.44 | 0.92 | 99 200 000 (100 %) |
-# | Elkan vs `KMeans(algorithm="elkan")` | 3.99 | 1.77 | 2.26 | 2 588 944 (2.6 %) |
-# | k-d tree (incl. building it) vs `KMeans(algorithm="elkan")` | 7.95 | 1.82 | 4.37 | 5 378 045 (5.4 %) |
+# | algorithm (N = 200 000, D = 8, K = 16, 30 iterations) | time ratio (median of 4 runs) | distances computed |
+# |---|---|---|
+# | Lloyd vs `KMeans(algorithm="lloyd")` | 0.60 (0.44–0.76) | 99 200 000 (100 %) |
+# | Elkan vs `KMeans(algorithm="elkan")` | 0.78 (0.68–0.88) | 2 596 851 (2.6 %) |
+# | k-d tree (incl. building it, numpy) vs `KMeans(algorithm="elkan")` | 2.5 (1.8–2.8) | 5 378 045 (5.4 %) |
 #
-# Over several runs of the same code the time ratio was 0.92–1.38 for Lloyd and 2.2–3.0
-# for Elkan.
-#
-# All three end at scikit-learn's centres to 3·10⁻¹⁴. scikit-learn's loops are compiled
-# and run on two threads; ours are numpy: Lloyd stays within 1.5× of it, and Elkan and the
-# tree compute 2.6 % and 5.4 % of Lloyd's distances but pay for their bookkeeping in
+# All three end at scikit-learn's centres to 4·10⁻¹⁴. Lloyd computes every distance, 31
+# E steps × N·K (the last E step gives the final labels); Elkan and the tree compute 2.6 %
+# and 5.4 % of that. The tree's walk stays in numpy and pays for its bookkeeping in
 # Python-level array operations.
 #
 # ## 7. The same centres as scikit-learn
@@ -554,11 +553,11 @@ print(EXERCISES["lloyd_step"].check(lloyd_step))
 # | D | the dimension of one observation | `X.shape[1]` |
 # | K | number of clusters | `n_clusters` |
 # | μ_k, Σ_k | centre μ_k of cluster k (Σ_k only in the GMM limit) | `KMeansParams.centers`, `cluster_centers_` |
-# | r_nk | a hard assignment: 1 if observation n is in cluster k, else 0 (k-Means) | label array (`posterior`, `labels_`) |
+# | r_nk | a hard assignment: 1 if observation n is in cluster k, else 0 (k-Means) | `KMeansAssignment.labels` (the posterior), `labels_` |
 # | J(μ, r) | the k-Means distortion Σ_n Σ_k r_nk ‖x_n − μ_k‖² | `distortion`, `inertia_`, −`log_likelihood` |
 # | r*(μ) | the best assignment for centres μ | `nearest_centers` |
 # | δ(x) | the distance of x to the nearest centre chosen so far (k-means++) | `PlusPlusStep.d2` = δ² |
-# | u(x), l(x, c) | Elkan's upper and lower distance bounds | `_ElkanAssigner` |
+# | u(x), l(x, c) | Elkan's upper and lower distance bounds | `KMeansAssignment.state` (`algorithm="elkan"`) |
 # | γ_nk | soft responsibility of a GMM with variance σ² | `soft_assignments` |
 # | σ², σ_k² | a variance (1-D, or the shared σ²I of k-Means as a GMM) | `variance` |
 #
@@ -608,7 +607,7 @@ print(EXERCISES["lloyd_step"].check(lloyd_step))
 # is the **median** of the cluster's coordinates — this is k-medians.
 # </details>
 #
-# 5. Run `kmeans_stepper(X, 6, seed=0)` until it converges and compare its J with K = 3.
+# 5. Run `kmeans_stepper(X, 6, random_state=0)` until it converges and compare its J with K = 3.
 #    Why does J keep dropping with K, and what would you use to choose K?
 #
 # <details><summary>Solution</summary>
