@@ -91,6 +91,8 @@ ALGORITHMS = ("lloyd", "elkan", "kdtree")
 # ---------------------------------------------------------------------------------------
 def textbook_e_step(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """E step: r_nk = 1 for k = argmin_j ‖x_n − μ_j‖² (returned as the label r_n = k)."""
+    X = check_points(X)
+    centers = check_centers(centers, X.shape[1])
     distances = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)   # (N, K)
     return distances.argmin(axis=1)
 
@@ -100,6 +102,8 @@ def textbook_m_step(X: np.ndarray, labels: np.ndarray, n_clusters: int) -> np.nd
 
     (Every cluster must own a point here; :meth:`KMeansModel.m_step` re-seeds empty ones.)
     """
+    X = check_points(X)
+    labels = _check_labels(labels, len(X), check_int(n_clusters, "n_clusters", low=1))
     R = np.eye(n_clusters)[labels]                                         # r_nk, (N, K)
     return (R.T @ X) / R.sum(axis=0)[:, None]
 
@@ -141,8 +145,9 @@ def _check_scale(X: np.ndarray, centers: np.ndarray | None = None, name: str = "
     info = np.finfo(float)
     if not span < np.sqrt(info.max / (4.0 * X.size)) or span < np.sqrt(info.tiny):
         what = "underflow to 0" if span < 1 else "overflow"
-        raise ValueError(f"{name} spans {span:.3g} in one coordinate: its squared distances "
-                         f"would {what} in float64; rescale {name} (e.g. divide it by its "
+        what_spans = f"{name} spans" if centers is None else f"{name} and centers together span"
+        raise ValueError(f"{what_spans} {span:.3g} in one coordinate: its squared distances "
+                         f"would {what} in float64; rescale them (e.g. divide by the data's "
                          "standard deviation)")
 
 
