@@ -34,7 +34,7 @@ each step is a gather and two ``np.bincount`` calls.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
@@ -46,6 +46,7 @@ from .estimator import EMEstimator
 
 __all__ = [
     "AlignmentCorpus",
+    "split_corpus",
     "IBM1Params",
     "IBM1Posterior",
     "IBM1Statistics",
@@ -248,6 +249,39 @@ def encode_corpus(pairs: Sequence[Pair], null: bool = True) -> AlignmentCorpus:
 
 
 # -- parameters and the model -----------------------------------------------------------
+
+
+def split_corpus(pairs: Sequence[Pair] | AlignmentCorpus, n_parts: int,
+                 null: bool = True) -> list[AlignmentCorpus]:
+    """The corpus cut into ``n_parts`` blocks of consecutive sentence pairs, for map and
+    reduce (chapter ``12_em_at_scale``).
+
+    Every block keeps the whole corpus's vocabularies and cells (so one t table serves all
+    blocks and their expected counts c(e|f), one per cell, add up) and only its own
+    triples and its share of Σ l_e ln(l_f + 1); a model's ``validate_data`` takes a block
+    as it is. In a real deployment each block would carry only the cells it touches.
+    """
+    whole = encode_corpus(pairs, null)
+    if isinstance(n_parts, bool) or not isinstance(n_parts, (int, np.integer)) \
+            or not 1 <= n_parts <= len(whole):
+        raise ValueError(f"n_parts must be an integer from 1 to the number of pairs "
+                         f"({len(whole)}), got {n_parts!r}")
+    shift = 1 if whole.null else 0
+    lengths = np.array([(len(f) + shift, len(e)) for f, e in whole.pairs], dtype=np.int64)
+    parts = []
+    for block in np.array_split(np.arange(len(whole)), int(n_parts)):
+        a, b = int(block[0]), int(block[-1]) + 1
+        t0, t1 = int(whole.pair_offsets[a]), int(whole.pair_offsets[b])
+        tokens = (whole.token_start >= t0) & (whole.token_start < t1)
+        n_src, n_tgt = lengths[a:b, 0], lengths[a:b, 1]
+        parts.append(replace(
+            whole, pairs=whole.pairs[a:b], triple_cell=whole.triple_cell[t0:t1],
+            token_start=whole.token_start[tokens] - t0, token_width=whole.token_width[tokens],
+            pair_offsets=whole.pair_offsets[a:b + 1] - t0,
+            log_uniform=float(np.sum(n_tgt * np.log(n_src.astype(float))))))
+    return parts
+
+
 @dataclass(frozen=True, eq=False)
 class IBM1Params:
     """t(e | f) on the co-occurring cells of one corpus: ``prob[k]`` = t(e | f) for

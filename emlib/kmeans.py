@@ -54,7 +54,7 @@ import numpy as np
 from . import _kmeans_accel as accel
 from ._kmeans_accel import FilterResult, KDTree, row_distances
 from ._validation import as_float_array, check_int, check_is_fitted, check_real, check_rng
-from .em import EMModel, Evaluation, Trace
+from .em import EMModel, Evaluation, Statistics, Trace
 from .estimator import EMEstimator
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "KDTree",
     "KMeans",
     "KMeansAssignment",
+    "KMeansStatistics",
     "KMeansModel",
     "KMeansParams",
     "PlusPlusStep",
@@ -510,6 +511,38 @@ class KMeansModel(EMModel):
         counts, sums = accel.cluster_statistics(X - offset, labels, self.n_clusters)
         return KMeansParams(_centers_from_statistics(X, labels, offset, counts, sums))
 
+    def expected_statistics(self, X: np.ndarray, posterior: Any) -> KMeansStatistics:
+        """N_k, Σ_{r_n=k} (x_n − m) and the K points farthest from their centres, of X.
+
+        Sums over rows, so the statistics of parts of the data add (map and reduce,
+        chapter 12). Hard EM's q is a label per row: "expected" counts are counts.
+        """
+        X = self.validate_data(X)
+        labels = self._labels(X, posterior)
+        if isinstance(posterior, KMeansAssignment) and len(posterior) == len(X):
+            offset, counts, sums = posterior.offset, posterior.counts, posterior.sums
+            centers = posterior.centers
+        else:
+            offset = X.mean(axis=0)
+            counts, sums = accel.cluster_statistics(X - offset, labels, self.n_clusters)
+            centers = offset + sums / np.maximum(counts, 1)[:, None]
+        distances = row_distances(X, centers[labels])
+        far = np.argsort(-distances, kind="stable")[:self.n_clusters]
+        return KMeansStatistics(np.asarray(counts, float), np.asarray(sums, float), offset,
+                                X[far], distances[far])
+
+    def params_from_statistics(self, stats: KMeansStatistics) -> KMeansParams:
+        """μ_k = m + S_k / N_k; an empty cluster takes the farthest point the parts sent.
+
+        With no empty cluster this is the M step exactly; :meth:`m_step` re-seeds an empty
+        cluster with the point farthest from its cluster's *new* mean, which needs a second
+        look at the data: there the two may differ.
+        """
+        centers = stats.offset + stats.sums / np.maximum(stats.counts, 1)[:, None]
+        empty = np.flatnonzero(stats.counts == 0)
+        centers[empty] = stats.far_points[:empty.size]
+        return KMeansParams(centers)
+
     def log_likelihood(self, X: np.ndarray, params: KMeansParams) -> float:
         """−J(μ, r*(μ)): minus the distortion with the best assignment for μ."""
         return self.evaluate(X, params).log_likelihood
@@ -521,6 +554,37 @@ class KMeansModel(EMModel):
     def kl_divergence(self, X: np.ndarray, posterior: Any, params: KMeansParams) -> float:
         """J(μ, r) − J(μ, r*(μ)) ≥ 0: what the next E step would gain."""
         return self.evaluate(X, params, posterior).kl
+
+
+@dataclass(frozen=True, eq=False)
+class KMeansStatistics(Statistics):
+    """What a part of the data tells the M step of k-Means (chapter ``12_em_at_scale``).
+
+    ``counts`` N_k and ``sums`` Σ_{r_n=k} (x_n − m) about an ``offset`` m (the same for
+    every part: the mean of the centres the labels were chosen at), so μ_k = m + S_k/N_k.
+    For empty clusters each part also sends its K points farthest from their assigned
+    centres (``far_points``, ``far_distances``); the reduce keeps the K farthest of all.
+    Parts with different offsets are moved to the first one's before adding.
+    """
+
+    counts: np.ndarray
+    sums: np.ndarray
+    offset: np.ndarray
+    far_points: np.ndarray
+    far_distances: np.ndarray
+
+    def __add__(self, other: Any) -> Any:
+        if type(other) is not type(self):
+            return NotImplemented
+        shifted = other.sums + other.counts[:, None] * (other.offset - self.offset)
+        points = np.concatenate([self.far_points, other.far_points])
+        distances = np.concatenate([self.far_distances, other.far_distances])
+        keep = np.argsort(-distances, kind="stable")[:len(self.counts)]
+        return KMeansStatistics(self.counts + other.counts, self.sums + shifted, self.offset,
+                                points[keep], distances[keep])
+
+    def __mul__(self, factor: float) -> Any:
+        return NotImplemented  # counts of hard assignments are not scaled (no online k-Means)
 
 
 # ---------------------------------------------------------------------------------------

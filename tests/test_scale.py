@@ -181,3 +181,37 @@ def test_split_documents_refuses_impossible_splits(n_parts):
 
     with pytest.raises(ValueError, match="n_parts"):
         split_documents(toy_counts()[0], n_parts)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan", "kdtree"])
+def test_kmeans_gives_its_in_memory_records(algorithm):
+    """Hard EM too: counts and centred sums add; far from the origin, every assignment
+    strategy (Elkan's bounds stay with their partition)."""
+    from emlib.kmeans import KMeansModel
+
+    rng = np.random.default_rng(4)
+    X = np.concatenate([rng.normal(c, 1, (200, 2)) for c in ((-3, 0), (3, 0), (0, 4))]) + 1e6
+    model = KMeansModel(3, algorithm=algorithm)
+    start = model.init_params(model.validate_data(X), np.random.default_rng(1))
+    expected = run(model, X, start, max_iter=8, tol=None)
+    for keep in (True, False):
+        trace = fit_distributed(model, da.from_array(X, chunks=(150, 2)), start, max_iter=8,
+                                tol=None, keep_posteriors=keep)
+        assert_same_records(trace, expected)
+
+
+def test_ibm_model_1_on_blocks_of_sentence_pairs_gives_its_in_memory_records():
+    from emlib.datasets import load_en_zh_tatoeba
+    from emlib.ibm1 import IBMModel1Model, split_corpus
+    from emlib.text import tokenize_pairs
+
+    corpus = load_en_zh_tatoeba()
+    pairs = tokenize_pairs(corpus.chinese[:120], corpus.english[:120])
+    model = IBMModel1Model()
+    start = model.init_params(model.validate_data(pairs), np.random.default_rng(0))
+    expected = run(model, pairs, start, max_iter=5, tol=None)
+    blocks = split_corpus(pairs, 4)
+    assert sum(len(b) for b in blocks) == len(pairs)
+    assert_same_records(fit_distributed(model, blocks, start, max_iter=5, tol=None), expected)
+    with pytest.raises(ValueError, match="n_parts"):
+        split_corpus(pairs, 0)

@@ -31,15 +31,18 @@ from distributed import Client, LocalCluster
 from sklearn.feature_extraction.text import CountVectorizer
 
 from emlib.corpus import split_documents
-from emlib.datasets import load_arxiv_abstracts
+from emlib.datasets import load_arxiv_abstracts, load_en_zh_tatoeba
 from emlib.display import fmt
 from emlib.em import run
 from emlib.exercises import EXERCISES
 from emlib.gmm import GaussianMixtureModel, GMMParams
 from emlib.hmm import CategoricalHMMModel, HMMParams, sample
+from emlib.ibm1 import IBMModel1Model, split_corpus
+from emlib.kmeans import KMeansModel
 from emlib.mixtures import GaussianMixture1D
 from emlib.plsa import PLSAModel
 from emlib.scale import fit_distributed
+from emlib.text import tokenize_pairs
 from emlib.views import plotting
 from emlib.views.scale import plot_job_seconds, plot_map_reduce
 
@@ -77,7 +80,8 @@ plt.show()
 # | Gaussian mixture (06) | N_k = Σ γ_nk, Σ γ_nk x_n, the scatter S_k | π_k = N_k/N, μ_k = Σγx/N_k, Σ_k = S_k/N_k |
 # | PLSA (08) | expected counts N(z,w) of its documents (and N(d,z) of its own documents) | P(w\|z) ∝ N(z,w), P(z\|d) ∝ N(d,z) |
 # | HMM (10) | expected first states, transitions Σ ξ_n(j,k), emissions Σ γ_nk [x_n = m] | normalised rows |
-# | IBM Model 1 (11) | expected counts c(e, f) of each word pair | t(e\|f) = c(e,f) / Σ_e c(e,f) |
+# | IBM Model 1 (11) | expected counts c(e\|f) of each word pair | t(e\|f) = c(e\|f) / Σ_e c(e\|f) |
+# | k-Means (05) | counts N_k and sums Σ_{r_n = k} x_n | μ_k = Σ x / N_k |
 # | 1-D mixture (07, 09) | Σ q_nk (1, x_n, x_n²) | π_k, μ_k, σ_k² |
 #
 # The scatter S_k is centred on each part's own mean, so two parts combine with the
@@ -202,6 +206,36 @@ print(f"{counts.shape[0]} documents × {counts.shape[1]} words in "
 print("ln p after 10 iterations:", fmt(plsa_cluster.records[-1].log_likelihood, 1))
 print("every record equal to 1e-10 (relative to ln p):",
       largest_difference(plsa_cluster, plsa_memory) < 1e-10)
+
+# %% [markdown]
+# ## IBM Model 1 on the parallel corpus, and k-Means
+#
+# IBM Model 1 (chapter 11) is the model Lin & Dyer scale out: a mapper aligns its sentence
+# pairs under the current t and emits expected counts c(e|f), one per word pair; the
+# reducer adds them and normalises per source word. `emlib.ibm1.split_corpus` cuts the
+# 500 Tatoeba pairs into blocks that share one table of word pairs. Hard EM (k-Means,
+# chapter 05) reduces counts and sums the same way.
+
+# %%
+tatoeba = load_en_zh_tatoeba()
+pairs = tokenize_pairs(tatoeba.chinese, tatoeba.english)
+ibm1 = IBMModel1Model()
+ibm1_start = ibm1.init_params(ibm1.validate_data(pairs), rng)
+ibm1_memory = run(ibm1, pairs, ibm1_start, max_iter=10, tol=None)
+ibm1_cluster = fit_distributed(ibm1, split_corpus(pairs, 5), ibm1_start, max_iter=10,
+                               tol=None, client=client)
+print(f"IBM Model 1: {len(pairs)} pairs in {ibm1_cluster.n_partitions} blocks, "
+      f"ln p = {fmt(ibm1_cluster.records[-1].log_likelihood, 2)}, every record equal to 1e-10:",
+      largest_difference(ibm1_cluster, ibm1_memory) < 1e-10)
+
+kmeans = KMeansModel(3)
+X_small = X[:40_000]
+kmeans_start = kmeans.init_params(kmeans.validate_data(X_small), rng)
+kmeans_memory = run(kmeans, X_small, kmeans_start, max_iter=10, tol=None)
+kmeans_cluster = fit_distributed(kmeans, da.from_array(X_small, chunks=(10_000, 2)),
+                                 kmeans_start, max_iter=10, tol=None, client=client)
+print(f"k-Means: −J = {fmt(kmeans_cluster.records[-1].log_likelihood, 1)}, "
+      "every record equal to 1e-10:", largest_difference(kmeans_cluster, kmeans_memory) < 1e-10)
 
 # %% [markdown]
 # ## Data too large to hold
