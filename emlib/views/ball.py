@@ -163,7 +163,7 @@ def draw_three_pegs(ax: Axes, params: ThreePegParams, counts: Any,
                 lw=0.8 + scale * (shown[i] + shown[j]), zorder=1)
         mid = (a + b) / 2
         ax.text(mid[0] + (-0.28 if peg == 1 else 0.28), mid[1] + 0.1,
-                f"{shown[i] + shown[j]:.1f}", ha="center", fontsize=8, color="#555555")
+                f"{shown[i] + shown[j]:.1f}", ha="center", fontsize=9, color="#555555")
     for y in range(4):
         a, b = _PEGS[_PATH_PEG[y]], _CUP_XY[PATH_CUP[y]] + np.array([0.0, 0.35])
         offset = np.array([0.08 if y == 1 else -0.08 if y == 2 else 0.0, 0.0])
@@ -172,7 +172,7 @@ def draw_three_pegs(ax: Axes, params: ThreePegParams, counts: Any,
                 lw=0.8 + scale * shown[y], zorder=2, alpha=0.9)
         mid = a + 0.4 * (b - a)
         ax.text(mid[0] + (-0.34 if y in (0, 2) else 0.34), mid[1], f"y={y}\n{shown[y]:.1f}",
-                ha="center", va="center", fontsize=8, color=colors[y])
+                ha="center", va="center", fontsize=9, color=colors[y])
     for i, p in enumerate(params.as_array()):
         x, y = _PEGS[i]
         ax.fill([x - 0.17, x + 0.17, x], [y - 0.15, y - 0.15, y + 0.17], color="#333333",
@@ -186,7 +186,7 @@ def draw_three_pegs(ax: Axes, params: ThreePegParams, counts: Any,
         ax.plot([x - 0.35, x - 0.3, x + 0.3, x + 0.35], [y + 0.3, y - 0.2, y - 0.2, y + 0.3],
                 color="#333333", lw=2)
         ax.text(x, y - 0.45, f"{cup}: N={X.counts[i]}\nmodel {model_cups[i]:.1f}",
-                ha="center", va="top", fontsize=8)
+                ha="center", va="top", fontsize=9)
     ax.set_xlim(-2.5, 2.5)
     ax.set_ylim(-0.55, 3.45)
     ax.set_aspect("equal")
@@ -298,11 +298,11 @@ def ridge_figure(counts: Any = None, starts: Sequence[ThreePegParams] | None = N
     left.set_xlabel("p0")
     left.set_ylabel("p1")
     left.set_title("θ⁽⁰⁾ → θ⁽¹⁾ lands on the ridge")
-    left.legend(frameon=False, loc="upper right", fontsize=7)
+    left.legend(frameon=False, loc="upper right", fontsize=9)
     right.plot(ridge[:, 0], ridge[:, 1], color=plotting.COLORS[0], label="p1 on the ridge")
     right.plot(ridge[:, 0], ridge[:, 2], color=plotting.COLORS[1], label="p2 on the ridge")
     right.set_xlabel("p0")
     right.set_ylim(-0.02, 1.02)
     right.set_title(f"on the ridge ln p = {best:.2f}")
-    right.legend(frameon=False, fontsize=7)
+    right.legend(frameon=False, fontsize=9)
     return fig

@@ -41,12 +41,12 @@ def plot_trellis(ax: Axes, x: Any, params: HMMParams, *, state: int = 1,
     ax.plot(days, fb.gamma[:, state], "-o", color=plotting.COLORS[4], ms=3, lw=1.8,
             label=f"γ: p({state_name} | X)")
     for day, symbol in zip(days, x, strict=True):
-        ax.text(day, -0.12, str(symbol + symbol_offset), ha="center", va="center", fontsize=7)
+        ax.text(day, -0.12, str(symbol + symbol_offset), ha="center", va="center", fontsize=9)
     ax.set_ylim(-0.2, 1.32)
     ax.set_xlim(0.3, len(x) + 0.7)
     ax.set_xlabel("day n (the digits: observations)")
     ax.set_ylabel("probability")
-    ax.legend(loc="upper center", ncol=3, fontsize=7, framealpha=0.9)
+    ax.legend(loc="upper center", ncol=3, fontsize=9, framealpha=0.9)
     log_p = fb.log_likelihood
     ax.set_title(f"p(data) = {np.exp(log_p):.3e}, perplexity = {np.exp(-log_p / len(x)):.4f}")
 
@@ -144,6 +144,6 @@ def plot_decoded_counts(ax: Axes, years: Any, counts: Any, rates: Any, states: A
             label="μ of the decoded state")
     ax.set_xlabel("year")
     ax.set_ylabel("count")
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="upper left", fontsize=9)
     if title:
         ax.set_title(title)

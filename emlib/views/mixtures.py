@@ -44,7 +44,7 @@ def draw_coin_sets(ax: Any, record: Any, heads: Any, n_trials: int,
     ax.set_xticks(positions, [f"{h}/{n_trials}" for h in heads])
     ax.set_xlabel("heads in each set")
     ax.set_ylim(0, 1.25)
-    ax.legend(loc="upper center", ncol=min(k, 3), frameon=False, fontsize=7)
+    ax.legend(loc="upper center", ncol=min(k, 3), frameon=False, fontsize=9)
     ax.set_title(", ".join(f"p_{names[j]} = {p:.3f}" for j, p in enumerate(record.params.p)))
 
 

@@ -71,7 +71,7 @@ def plot_word_posteriors(ax: Axes, posterior: Any | None, labels: Sequence[str],
     if q.shape[0] != len(labels):
         raise ValueError(f"posterior has {q.shape[0]} rows but there are {len(labels)} labels")
     ax.imshow(q, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.set_yticks(np.arange(len(labels)), list(labels), fontsize=7)
+    ax.set_yticks(np.arange(len(labels)), list(labels), fontsize=9)
     ax.set_xticks(np.arange(q.shape[1]), [f"z{z + 1}" for z in range(q.shape[1])])
     ax.grid(False)
     ax.set_title(title)
