@@ -121,3 +121,19 @@ def test_chinese_text_renders_without_missing_glyphs():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph … missing from font(s)" would raise
         assert canvas.png()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("name", ["00 coins", "06 GMM", "10 HMM"])
+def test_pictures_updated_in_place_redraw_a_record_exactly(name):
+    """The steppers that move their artists instead of redrawing: going back to a
+    half-step shows the very same picture as when it was first drawn."""
+    widget = WIDGETS[name]()
+    first = bytes(widget.picture.value)
+    widget.buttons["E step"].click()
+    after_e = bytes(widget.picture.value)
+    widget.buttons["M step"].click()
+    assert bytes(widget.picture.value) != after_e  # θ moved
+    widget.slider.value = 1
+    assert bytes(widget.picture.value) == after_e
+    widget.slider.value = 0
+    assert bytes(widget.picture.value) == first

@@ -43,6 +43,7 @@ __all__ = [
     "component_colors",
     "course_style",
     "figure_to_png",
+    "move_covariance_ellipse",
     "new_figure",
     "plot_covariance_ellipse",
     "plot_plsa_graphical_model",
@@ -315,14 +316,21 @@ def plot_covariance_ellipse(ax: Axes, mean: Any, cov: Any, n_std: float = 2.0,
     cov = as_float_array(cov, "cov", ndim=2)
     if mean.shape != (2,) or cov.shape != (2, 2):
         raise ValueError(f"mean and cov must be 2-D, got shapes {mean.shape} and {cov.shape}")
-    values, vectors = np.linalg.eigh(cov)
-    values = np.clip(values, 0, None)
-    angle = float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1])))
     style = {"fill": False, "lw": 1.5, **style}
-    ellipse = Ellipse(mean, 2 * n_std * np.sqrt(values[1]), 2 * n_std * np.sqrt(values[0]),
-                      angle=angle, **style)
+    ellipse = Ellipse(mean, 0.0, 0.0, **style)
+    move_covariance_ellipse(ellipse, mean, cov, n_std)
     ax.add_patch(ellipse)
     return ellipse
+
+
+def move_covariance_ellipse(ellipse: Ellipse, mean: Any, cov: Any, n_std: float = 2.0) -> None:
+    """Move ``ellipse`` to {x : (x−μ)ᵀ Σ⁻¹ (x−μ) = n_std²} (a widget's redraw in place)."""
+    values, vectors = np.linalg.eigh(np.asarray(cov, float))
+    values = np.clip(values, 0, None)
+    ellipse.set_center(np.asarray(mean, float))
+    ellipse.set_width(2 * n_std * np.sqrt(values[1]))
+    ellipse.set_height(2 * n_std * np.sqrt(values[0]))
+    ellipse.set_angle(float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1]))))
 
 
 def plot_plsa_graphical_model(ax: Axes) -> None:

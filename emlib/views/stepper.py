@@ -144,7 +144,10 @@ class StepperWidget(CourseWidget):
         The model, its data and θ⁽⁰⁾ (None: ``model.init_params(X, rng)``).
     draw:
         ``draw(ax, record)`` draws the model at one record (``record.params`` and
-        ``record.posterior``; the posterior is None at init).
+        ``record.posterior``; the posterior is None at init). If it returns a callable
+        ``update(record)``, later pictures call that instead (it moves the artists the
+        first call made: set_data, set_height, set_offsets, set_text…), which is 2–5×
+        faster than clearing and drawing again.
     title:
         Shown above the buttons (HTML allowed).
     picture_size:
@@ -176,6 +179,7 @@ class StepperWidget(CourseWidget):
         self.stepper = Stepper(model, X, params, rng=rng)
         self.draw = draw
         self.rendering = bool(render)
+        self._update: Callable[[Record], Any] | None = None
         self.picture_size = picture_size
         self.buttons = {
             "E step": make_button("E step", "q(Z) ← p(Z | X, θ): close the gap KL(q‖p)",
@@ -258,7 +262,11 @@ class StepperWidget(CourseWidget):
         self.rendering = True
         records = self.stepper.trace.records
         index = self.slider.value if index is None else index
-        self.draw(self.canvas.subplots(), records[index])
+        if self._update is not None:
+            self._update(records[index])
+        else:
+            update = self.draw(self.canvas.subplots(), records[index])
+            self._update = update if callable(update) else None
         self.picture.value = self.canvas.png()
         self.trace_plot.update(records, current=index)
         self.trace_picture.value = self.trace_canvas.png()
