@@ -184,8 +184,9 @@ class Canvas:
     pyplot, so the user's backend is neither consulted nor changed.
     """
 
-    def __init__(self, size: str = "square") -> None:
+    def __init__(self, size: str = "square", *, relayout: bool = True) -> None:
         self.size = size
+        self.relayout = bool(relayout)
         self.figure = Figure(figsize=_check_size(size), dpi=DPI, layout="constrained")
         self.figure.get_layout_engine().set(w_pad=0.06, h_pad=0.04)
         FigureCanvasAgg(self.figure)
@@ -214,14 +215,16 @@ class Canvas:
     def png(self) -> bytes:
         """The figure as it is now, as PNG bytes.
 
-        The first picture is laid out by constrained layout; its axes positions are then
-        kept for every later picture (a layout engine per click would double its cost).
+        Every picture is laid out by constrained layout, unless ``relayout`` is False:
+        then the first picture's axes positions are kept for every later one (a layout
+        engine per click costs a third of the click; for pictures whose tick labels and
+        legends keep their size, e.g. those updated in place).
         """
         from PIL import Image
 
         with course_style():
             self.figure.canvas.draw()  # one draw (savefig would lay out and draw twice)
-        if self._positions is None:
+        if self._positions is None and not self.relayout:
             self._positions = [ax.get_position() for ax in self.figure.axes]
             self.figure.set_layout_engine(None)
             self.figure._layout_engine = None  # no placeholder engine: no extra draws

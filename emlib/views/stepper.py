@@ -207,7 +207,7 @@ class StepperWidget(CourseWidget):
         self.label = widgets.HTML()
         self.message = widgets.HTML()
         self.canvas = plotting.Canvas(picture_size)
-        self.trace_canvas = plotting.Canvas("trace")
+        self.trace_canvas = plotting.Canvas("trace", relayout=False)
         self.picture = make_image(self.canvas)
         self.trace_picture = make_image(self.trace_canvas)
         self.trace_plot = plotting.TracePlot(self.trace_canvas.subplots(),
@@ -267,6 +267,8 @@ class StepperWidget(CourseWidget):
         else:
             update = self.draw(self.canvas.subplots(), records[index])
             self._update = update if callable(update) else None
+            # axes updated in place keep the first layout; redrawn ones are laid out anew
+            self.canvas.relayout = self._update is None
         self.picture.value = self.canvas.png()
         self.trace_plot.update(records, current=index)
         self.trace_picture.value = self.trace_canvas.png()
