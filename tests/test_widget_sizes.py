@@ -137,3 +137,17 @@ def test_pictures_updated_in_place_redraw_a_record_exactly(name):
     assert bytes(widget.picture.value) == after_e
     widget.slider.value = 0
     assert bytes(widget.picture.value) == first
+
+
+@pytest.mark.parametrize("name", list(WIDGETS))
+def test_figure_text_is_at_least_10_px(name):
+    from matplotlib.text import Text
+
+    widget = WIDGETS[name]()
+    canvases = [v for v in vars(widget).values() if isinstance(v, plotting.Canvas)]
+    assert canvases
+    for canvas in canvases:
+        for text in canvas.figure.findobj(Text):
+            if text.get_visible() and text.get_text().strip():
+                size_px = text.get_fontsize() * plotting.DPI / 72
+                assert size_px >= 10 - 1e-9, (text.get_text(), size_px)

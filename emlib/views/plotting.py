@@ -5,9 +5,14 @@ and pictures look the same everywhere. Two kinds of figure, and neither changes 
 user's matplotlib backend:
 
 * :class:`Canvas` — a widget's picture: one :class:`~matplotlib.figure.Figure` on its own
-  Agg canvas, outside pyplot, cleared and redrawn on every click and rendered to PNG bytes
-  (for ``ipywidgets.Image``). Nothing of it reaches pyplot, so nothing leaks into a cell's
-  output.
+  Agg canvas, outside pyplot, rendered to PNG bytes (for ``ipywidgets.Image``, shown at
+  the PNG's own pixel size; a widget's pictures side by side fit ``COLUMN_PX``). On a
+  click the widget either moves the artists it made once (:class:`TracePlot`, the
+  steppers of chapters 00/04, 06, 08, 10) or clears and redraws. Nothing of it reaches
+  pyplot, so nothing leaks into a cell's output.
+
+Text is ≥ 9 pt = 10 px; Chinese falls back to Noto Sans CJK SC where installed
+(:func:`cjk_font_available`).
 * :func:`new_figure` — a figure for a notebook cell, made by pyplot so that the notebook's
   backend (inline, ipympl, …) shows it. pyplot is imported only here, when a cell asks.
 """
