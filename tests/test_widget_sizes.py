@@ -151,3 +151,23 @@ def test_figure_text_is_at_least_10_px(name):
             if text.get_visible() and text.get_text().strip():
                 size_px = text.get_fontsize() * plotting.DPI / 72
                 assert size_px >= 10 - 1e-9, (text.get_text(), size_px)
+
+
+@pytest.mark.parametrize("name", list(WIDGETS))
+def test_no_label_is_cut_off_after_clicks(name):
+    """Each axes with its tick labels, axis labels, title and legend stays inside its
+    picture, also after the numbers have moved (layouts kept from the first picture)."""
+    widget = WIDGETS[name]()
+    buttons = getattr(widget, "buttons", {})
+    for label in ["E step", "M step"] * 3 + ["Feed 1 batch"] * 3:
+        if label in buttons:
+            buttons[label].click()
+    canvases = [v for v in vars(widget).values() if isinstance(v, plotting.Canvas)]
+    for canvas in canvases:
+        canvas.png()
+        renderer = canvas.figure.canvas.get_renderer()
+        width_px, height_px = canvas.width_px, canvas.height_px
+        for ax in canvas.figure.axes:
+            box = ax.get_tightbbox(renderer)
+            assert box.x0 >= -1 and box.y0 >= -1, (name, ax.get_title(), box)
+            assert box.x1 <= width_px + 1 and box.y1 <= height_px + 1, (name, box)
