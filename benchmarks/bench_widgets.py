@@ -15,6 +15,7 @@ import numpy as np
 def steppers() -> dict:
     """One stepper per chapter that has one, built as its notebook builds it."""
     from emlib.datasets import load_old_faithful
+    from emlib.views.ball import ball_stepper
     from emlib.views.gmm import gmm_stepper
     from emlib.views.hmm import ice_cream_stepper
     from emlib.views.kmeans import kmeans_stepper
@@ -28,6 +29,7 @@ def steppers() -> dict:
     faithful = (raw - raw.mean(0)) / raw.std(0)
     return {
         "00/04 coins": lambda: coin_stepper(),
+        "04 pegs": lambda: ball_stepper("aabbbc", seed=3),
         "05 k-means": lambda: kmeans_stepper(X, 3, init="random", seed=4),
         "06 GMM": lambda: gmm_stepper(faithful, n_components=2, seed=0),
         "08 PLSA": lambda: plsa_stepper(counts, [f"w{i}" for i in range(12)], n_topics=3,
