@@ -123,6 +123,12 @@ def make_image(canvas: plotting.Canvas) -> widgets.Image:
 
 def picture_row(canvases: list[plotting.Canvas], images: list[widgets.Image]) -> widgets.Box:
     """The images side by side if together they fit :data:`plotting.COLUMN_PX`, else stacked."""
+    check_instance(canvases, (list, tuple), "canvases")
+    check_instance(images, (list, tuple), "images")
+    for canvas in canvases:
+        check_instance(canvas, plotting.Canvas, "canvases (each)")
+    for image in images:
+        check_instance(image, widgets.Image, "images (each)")
     width = sum(c.width_px for c in canvases)
     return (widgets.HBox(images) if width <= plotting.COLUMN_PX else widgets.VBox(images))
 
