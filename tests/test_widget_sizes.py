@@ -123,7 +123,7 @@ def test_chinese_text_renders_without_missing_glyphs():
         assert canvas.png()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("name", ["00 coins", "06 GMM", "08 PLSA", "10 HMM"])
+@pytest.mark.parametrize("name", ["00 coins", "04 three pegs", "06 GMM", "08 PLSA", "10 HMM"])
 def test_pictures_updated_in_place_redraw_a_record_exactly(name):
     """The steppers that move their artists instead of redrawing: going back to a
     half-step shows the very same picture as when it was first drawn."""
