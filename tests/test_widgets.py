@@ -25,11 +25,13 @@ def draw_coins(ax, record):
 
 
 def make_widget(**kwargs) -> StepperWidget:
+    """A widget for logic tests: it draws no picture unless ``render=True``."""
+    kwargs.setdefault("render", False)
     return StepperWidget(BinomialMixture(2, 10), HEADS, START, draw=draw_coins, **kwargs)
 
 
 def test_widget_starts_at_theta0_with_pictures():
-    w = make_widget(title="<b>coins</b>")
+    w = make_widget(title="<b>coins</b>", render=True)
     assert w.shown.step == "init" and w.slider.max == 0
     assert bytes(w.picture.value)[:4] == bytes(w.trace_picture.value)[:4] == b"\x89PNG"
     assert "ln p = -11.3206" in w.label.value
@@ -38,7 +40,7 @@ def test_widget_starts_at_theta0_with_pictures():
 
 
 def test_e_then_m_moves_numbers_and_pictures():
-    w = make_widget()
+    w = make_widget(render=True)
     before = (w.picture.value, w.trace_picture.value)
     w.buttons["E step"].click()
     assert w.shown.step == "E" and w.slider.value == 1
@@ -62,7 +64,7 @@ def test_m_before_e_shows_a_message_and_changes_nothing():
 
 
 def test_slider_scrubs_history_and_redraws_that_record():
-    w = make_widget()
+    w = make_widget(render=True)
     for _ in range(3):
         w.buttons["E+M"].click()
     assert w.slider.max == 6
@@ -247,7 +249,7 @@ def test_kl_widget_shows_asymmetry_zero_and_infinity():
 
 
 def test_each_click_redraws_once():
-    w = make_widget()
+    w = make_widget(render=True)
     drawn = []
     original = w.draw
     w.draw = lambda ax, record: (drawn.append(record.step), original(ax, record))

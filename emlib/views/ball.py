@@ -147,52 +147,80 @@ def draw_three_pegs(ax: Axes, params: ThreePegParams, counts: Any,
     N·P(y | θ) (dashed). Pegs show p_i (probability of going right); cups show the observed
     count N_x and the model's N·P(x | θ).
     """
+    state = _three_pegs_state(params, counts, path_counts)
+    colors = plotting.component_colors(4)
+    # upper segments: peg 0 -> peg 1 carries paths 0+1, peg 0 -> peg 2 carries 2+3
+    for peg, (lw, label) in zip((1, 2), state["upper"], strict=True):
+        a, b = _PEGS[0], _PEGS[peg]
+        ax.plot([a[0], b[0]], [a[1], b[1]], color="#777777", ls=state["style"],
+                solid_capstyle="round", lw=lw, zorder=1)
+        mid = (a + b) / 2
+        ax.text(mid[0] + (-0.28 if peg == 1 else 0.28), mid[1] + 0.1, label, ha="center",
+                fontsize=9, color="#555555")
+    for y, (lw, label) in enumerate(state["paths"]):
+        a, b = _PEGS[_PATH_PEG[y]], _CUP_XY[PATH_CUP[y]] + np.array([0.0, 0.35])
+        offset = np.array([0.08 if y == 1 else -0.08 if y == 2 else 0.0, 0.0])
+        b = b + offset
+        ax.plot([a[0], b[0]], [a[1], b[1]], color=colors[y], ls=state["style"],
+                solid_capstyle="round", lw=lw, zorder=2, alpha=0.9)
+        mid = a + 0.4 * (b - a)
+        ax.text(mid[0] + (-0.34 if y in (0, 2) else 0.34), mid[1], label,
+                ha="center", va="center", fontsize=9, color=colors[y])
+    for i, label in enumerate(state["pegs"]):
+        x, y = _PEGS[i]
+        ax.fill([x - 0.17, x + 0.17, x], [y - 0.15, y - 0.15, y + 0.17], color="#333333",
+                zorder=3)
+        dx, ha = ((0.0, "center"), (-0.25, "right"), (0.25, "left"))[i]
+        ax.text(x + dx, y + (0.25 if i == 0 else 0.0), label, ha=ha, fontsize=9,
+                zorder=4, va="bottom" if i == 0 else "center")
+    for i, label in enumerate(state["cups"]):
+        x, y = _CUP_XY[i]
+        ax.plot([x - 0.35, x - 0.3, x + 0.3, x + 0.35], [y + 0.3, y - 0.2, y - 0.2, y + 0.3],
+                color="#333333", lw=2)
+        ax.text(x, y - 0.45, label, ha="center", va="top", fontsize=9)
+    ax.set_xlim(-2.5, 2.5)
+    ax.set_ylim(-0.55, 3.45)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title)
+
+
+def _three_pegs_state(params: ThreePegParams, counts: Any,
+                      path_counts: Any | None) -> dict[str, Any]:
+    """What :func:`draw_three_pegs` shows: line style, (width, label) of the two upper
+    segments and the four paths, and the labels of the pegs and the cups."""
     X = cup_counts(counts)
     check_instance(params, ThreePegParams, "params")
     n = X.total
     predicted = path_probabilities(params) * n
     shown = predicted if path_counts is None else as_float_array(path_counts, "path_counts",
                                                                  ndim=1)
-    style = "--" if path_counts is None else "-"
     scale = 14.0 / max(n, 1e-12)
-    colors = plotting.component_colors(4)
-    # upper segments: peg 0 -> peg 1 carries paths 0+1, peg 0 -> peg 2 carries 2+3
-    for peg, (i, j) in ((1, (0, 1)), (2, (2, 3))):
-        a, b = _PEGS[0], _PEGS[peg]
-        ax.plot([a[0], b[0]], [a[1], b[1]], color="#777777", ls=style, solid_capstyle="round",
-                lw=0.8 + scale * (shown[i] + shown[j]), zorder=1)
-        mid = (a + b) / 2
-        ax.text(mid[0] + (-0.28 if peg == 1 else 0.28), mid[1] + 0.1,
-                f"{shown[i] + shown[j]:.1f}", ha="center", fontsize=8, color="#555555")
-    for y in range(4):
-        a, b = _PEGS[_PATH_PEG[y]], _CUP_XY[PATH_CUP[y]] + np.array([0.0, 0.35])
-        offset = np.array([0.08 if y == 1 else -0.08 if y == 2 else 0.0, 0.0])
-        b = b + offset
-        ax.plot([a[0], b[0]], [a[1], b[1]], color=colors[y], ls=style, solid_capstyle="round",
-                lw=0.8 + scale * shown[y], zorder=2, alpha=0.9)
-        mid = a + 0.4 * (b - a)
-        ax.text(mid[0] + (-0.34 if y in (0, 2) else 0.34), mid[1], f"y={y}\n{shown[y]:.1f}",
-                ha="center", va="center", fontsize=8, color=colors[y])
-    for i, p in enumerate(params.as_array()):
-        x, y = _PEGS[i]
-        ax.fill([x - 0.17, x + 0.17, x], [y - 0.15, y - 0.15, y + 0.17], color="#333333",
-                zorder=3)
-        dx, ha = ((0.0, "center"), (-0.25, "right"), (0.25, "left"))[i]
-        ax.text(x + dx, y + (0.25 if i == 0 else 0.0), f"p{i} = {p:.3f}", ha=ha, fontsize=9,
-                zorder=4, va="bottom" if i == 0 else "center")
     model_cups = cup_probabilities(params) * n
-    for i, cup in enumerate(CUPS):
-        x, y = _CUP_XY[i]
-        ax.plot([x - 0.35, x - 0.3, x + 0.3, x + 0.35], [y + 0.3, y - 0.2, y - 0.2, y + 0.3],
-                color="#333333", lw=2)
-        ax.text(x, y - 0.45, f"{cup}: N={X.counts[i]}\nmodel {model_cups[i]:.1f}",
-                ha="center", va="top", fontsize=8)
-    ax.set_xlim(-2.5, 2.5)
-    ax.set_ylim(-0.55, 3.45)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
+    upper = [shown[0] + shown[1], shown[2] + shown[3]]
+    return {
+        "style": "--" if path_counts is None else "-",
+        "upper": [(0.8 + scale * v, f"{v:.1f}") for v in upper],
+        "paths": [(0.8 + scale * shown[y], f"y={y}\n{shown[y]:.1f}") for y in range(4)],
+        "pegs": [f"p{i} = {p:.3f}" for i, p in enumerate(params.as_array())],
+        "cups": [f"{cup}: N={X.counts[i]}\nmodel {model_cups[i]:.1f}"
+                 for i, cup in enumerate(CUPS)],
+    }
+
+
+def _move_three_pegs(ax: Axes, params: ThreePegParams, counts: Any,
+                     path_counts: Any | None, title: str) -> None:
+    """Set the widths, styles and labels of a :func:`draw_three_pegs` picture in place."""
+    state = _three_pegs_state(params, counts, path_counts)
+    lines, texts = ax.lines, ax.texts
+    for line, text, (lw, label) in zip(lines[:6], texts[:6], state["upper"] + state["paths"],
+                                       strict=True):
+        line.set_linewidth(lw)
+        line.set_linestyle(state["style"])
+        text.set_text(label)
+    for text, label in zip(texts[6:], state["pegs"] + state["cups"], strict=True):
+        text.set_text(label)
+    ax.title.set_text(title)
 
 
 class ThreePegWidget(StepperWidget):
@@ -209,16 +237,22 @@ class ThreePegWidget(StepperWidget):
         self.children = (*self.children, self.table)
         self._update_table()
 
-    def _draw(self, ax: Axes, record: Record) -> None:
+    def _picture(self, record: Record) -> tuple[Any, str]:
         if record.posterior is None:
-            draw_three_pegs(ax, record.params, self.counts,
-                            title="θ⁽⁰⁾: paths = model's N·P(y|θ)")
-            return
-        expected = expected_path_counts(self.counts, record.posterior)
+            return None, "θ⁽⁰⁾: paths = model's N·P(y|θ)"
         what = ("E step: E[N_y | X, θ]" if record.step == "E"
                 else "M step: new θ from E[N_y]")
-        draw_three_pegs(ax, record.params, self.counts, expected,
-                        title=f"{what} (iteration {record.iteration})")
+        return (expected_path_counts(self.counts, record.posterior),
+                f"{what} (iteration {record.iteration})")
+
+    def _draw(self, ax: Axes, record: Record) -> Any:
+        expected, title = self._picture(record)
+        draw_three_pegs(ax, record.params, self.counts, expected, title=title)
+
+        def update(shown: Record) -> None:  # moves the artists drawn above
+            _move_three_pegs(ax, shown.params, self.counts, *self._picture(shown))
+
+        return update
 
     def _show(self, index: int) -> None:
         super()._show(index)
@@ -298,11 +332,11 @@ def ridge_figure(counts: Any = None, starts: Sequence[ThreePegParams] | None = N
     left.set_xlabel("p0")
     left.set_ylabel("p1")
     left.set_title("θ⁽⁰⁾ → θ⁽¹⁾ lands on the ridge")
-    left.legend(frameon=False, loc="upper right", fontsize=7)
+    left.legend(frameon=False, loc="upper right", fontsize=9)
     right.plot(ridge[:, 0], ridge[:, 1], color=plotting.COLORS[0], label="p1 on the ridge")
     right.plot(ridge[:, 0], ridge[:, 2], color=plotting.COLORS[1], label="p2 on the ridge")
     right.set_xlabel("p0")
     right.set_ylim(-0.02, 1.02)
     right.set_title(f"on the ridge ln p = {best:.2f}")
-    right.legend(frameon=False, fontsize=7)
+    right.legend(frameon=False, fontsize=9)
     return fig

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..gmm import GaussianMixtureModel, GMMParams
 from . import plotting
 from .stepper import StepperWidget
 
-__all__ = ["draw_gmm", "gmm_stepper"]
+__all__ = ["GMMPicture", "draw_gmm", "gmm_stepper"]
 
 
 def draw_gmm(ax: Axes, X: np.ndarray, params: GMMParams, posterior: np.ndarray | None = None, *,
@@ -50,6 +51,33 @@ def draw_gmm(ax: Axes, X: np.ndarray, params: GMMParams, posterior: np.ndarray |
         ax.set_title("π = " + ", ".join(f"{w:.2f}" for w in params.weights))
 
 
+class GMMPicture:
+    """:func:`draw_gmm` made once, then moved: ``update(record)`` recolours the points
+    (``set_facecolors``), moves the ellipses and the means and rewrites the title."""
+
+    def __init__(self, ax: Axes, X: np.ndarray, params: GMMParams, n_std: float = 2.0) -> None:
+        draw_gmm(ax, X, params, None, n_std=n_std)
+        self.ax, self.n_std, self.k = ax, n_std, params.n_components
+        self.colors = np.array([to_rgb(c) for c in plotting.component_colors(self.k)])
+        self.points = ax.collections[0]
+        self.means = [c for c in ax.collections[1:]]
+        self.ellipses = list(ax.patches)
+
+    def update(self, record: Record) -> None:
+        params, posterior = record.params, record.posterior
+        n = len(self.points.get_offsets())
+        face = (np.full((n, 3), 0.6) if posterior is None
+                else np.clip(np.asarray(posterior) @ self.colors, 0, 1))
+        self.points.set_facecolors(np.column_stack([face, np.full(n, 0.8)]))
+        covs = params.full_covariances()
+        for k in range(self.k):
+            for i, s in enumerate((1.0, self.n_std)):
+                plotting.move_covariance_ellipse(self.ellipses[2 * k + i], params.means[k],
+                                                 covs[k], n_std=s)
+            self.means[k].set_offsets(np.asarray(params.means[k])[None, :])
+        self.ax.title.set_text("π = " + ", ".join(f"{w:.2f}" for w in params.weights))
+
+
 def gmm_stepper(X: Any, n_components: int = 3, seed: int = 0, *, covariance_type: str = "full",
                 reg_covar: float = 1e-6, init_params: str = "random_from_data",
                 params: GMMParams | None = None, title: str = "") -> StepperWidget:
@@ -76,8 +104,8 @@ def gmm_stepper(X: Any, n_components: int = 3, seed: int = 0, *, covariance_type
             params = GMMParams(np.full(n_components, 1 / n_components), params.means,
                                np.array(cov0), covariance_type)
 
-    def draw(ax: Axes, record: Record) -> None:
-        draw_gmm(ax, data.X, record.params, record.posterior)
+    def draw(ax: Axes, record: Record) -> Callable[[Record], None]:
+        return GMMPicture(ax, data.X, record.params).update
 
     return StepperWidget(model, data, params, draw=draw,
                          title=title or f"<b>Gaussian mixture, K = {n_components} "

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -25,30 +26,44 @@ __all__ = ["HMMStepperWidget", "ice_cream_stepper", "plot_decoded_counts", "plot
 
 
 def plot_trellis(ax: Axes, x: Any, params: HMMParams, *, state: int = 1,
-                 state_name: str = "H", symbol_offset: int = 1) -> None:
+                 state_name: str = "H", symbol_offset: int = 1) -> Callable[[HMMParams], None]:
     """The trellis of one symbol sequence under θ: for each step t, α̂_t(H) = p(H | x_1..t)
     (dashed), the backward share β_t(H) / Σ_k β_t(k) (dotted), γ_t(H) = p(H | X) (solid),
-    and the observations written along the bottom (as ``symbol + symbol_offset``)."""
+    and the observations written along the bottom (as ``symbol + symbol_offset``).
+
+    Returns ``update(params)``, which redraws the curves and the title for another θ
+    (the axes, the observations and the legend stay)."""
     check_instance(ax, Axes, "ax")
     check_instance(params, HMMParams, "params")
     x = as_float_array(x, "x", ndim=1).astype(np.int64)
-    fb = forward_backward(params.emit[:, x].T, params.start, params.trans, params.end)
     days = np.arange(1, len(x) + 1)
-    share = fb.beta[:, state] / fb.beta.sum(1)
-    ax.plot(days, fb.alpha[:, state], "--", color=plotting.COLORS[1], lw=1.2,
-            label=f"α̂: p({state_name} | x₁..x_n)")
-    ax.plot(days, share, ":", color=plotting.COLORS[0], lw=1.4, label=f"β share of {state_name}")
-    ax.plot(days, fb.gamma[:, state], "-o", color=plotting.COLORS[4], ms=3, lw=1.8,
-            label=f"γ: p({state_name} | X)")
+    (alpha,) = ax.plot(days, days * 0.0, "--", color=plotting.COLORS[1], lw=1.2,
+                       label=f"α̂: p({state_name} | x₁..x_n)")
+    (share,) = ax.plot(days, days * 0.0, ":", color=plotting.COLORS[0], lw=1.4,
+                       label=f"β share of {state_name}")
+    (gamma,) = ax.plot(days, days * 0.0, "-o", color=plotting.COLORS[4], ms=3, lw=1.8,
+                       label=f"γ: p({state_name} | X)")
     for day, symbol in zip(days, x, strict=True):
-        ax.text(day, -0.12, str(symbol + symbol_offset), ha="center", va="center", fontsize=7)
+        ax.text(day, -0.12, str(symbol + symbol_offset), ha="center", va="center", fontsize=9)
     ax.set_ylim(-0.2, 1.32)
     ax.set_xlim(0.3, len(x) + 0.7)
     ax.set_xlabel("day n (the digits: observations)")
     ax.set_ylabel("probability")
-    ax.legend(loc="upper center", ncol=3, fontsize=7, framealpha=0.9)
-    log_p = fb.log_likelihood
-    ax.set_title(f"p(data) = {np.exp(log_p):.3e}, perplexity = {np.exp(-log_p / len(x)):.4f}")
+    ax.legend(loc="upper center", ncol=3, fontsize=9, framealpha=0.9)
+    title = ax.set_title("")
+
+    def update(params: HMMParams) -> None:
+        check_instance(params, HMMParams, "params")
+        fb = forward_backward(params.emit[:, x].T, params.start, params.trans, params.end)
+        alpha.set_ydata(fb.alpha[:, state])
+        share.set_ydata(fb.beta[:, state] / fb.beta.sum(1))
+        gamma.set_ydata(fb.gamma[:, state])
+        log_p = fb.log_likelihood
+        title.set_text(f"p(data) = {np.exp(log_p):.3e}, "
+                       f"perplexity = {np.exp(-log_p / len(x)):.4f}")
+
+    update(params)
+    return update
 
 
 def _counts_html(record: Record, names: tuple[str, ...], symbols: tuple[str, ...]) -> str:
@@ -82,8 +97,9 @@ class HMMStepperWidget(StepperWidget):
         self.counts = widgets.HTML()
         self.history = widgets.HTML()
 
-        def draw(ax: Axes, record: Record) -> None:
-            plot_trellis(ax, self.x, record.params, state_name=self.state_names[-1])
+        def draw(ax: Axes, record: Record) -> Callable[[Record], None]:
+            update = plot_trellis(ax, self.x, record.params, state_name=self.state_names[-1])
+            return lambda shown: update(shown.params)
 
         super().__init__(model, self.x, params, draw=draw, title=title, picture_size="wide")
         self.children = (*self.children, widgets.HBox([self.counts, self.history]))
@@ -144,6 +160,6 @@ def plot_decoded_counts(ax: Axes, years: Any, counts: Any, rates: Any, states: A
             label="μ of the decoded state")
     ax.set_xlabel("year")
     ax.set_ylabel("count")
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="upper left", fontsize=9)
     if title:
         ax.set_title(title)

@@ -160,7 +160,7 @@ def plot_plusplus_step(ax: Axes, X: Any, step: PlusPlusStep, title: str = "") ->
     ax.set_title(title or (f"draw {len(step.centers)}: "
                            + ("uniform" if step.d2 is None
                               else f"p(drawn) = {p[step.chosen]:.3f}")))
-    ax.legend(loc="lower right", frameon=False, fontsize=7)
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
 
 
 def plot_triangle_bounds(axes: Any) -> None:
@@ -179,7 +179,7 @@ def plot_triangle_bounds(axes: Any) -> None:
     u = float(np.linalg.norm(x - a))
     left.plot(*zip(a, c, strict=True), color="#555555", lw=1)
     left.axvline(2.0, color="#555555", ls="--", lw=1)
-    left.text(2.05, 2.2, "bisector of a and c", fontsize=7)
+    left.text(2.05, 2.2, "bisector of a and c", fontsize=9)
     left.add_patch(Circle(x, u, fill=False, color=plotting.COLORS[0], lw=1.5))
     left.add_patch(Circle(a, 2.0, fill=False, color=plotting.COLORS[1], lw=1, ls=":"))
     left.scatter(*a, marker="X", s=120, color=plotting.COLORS[0], zorder=3)

@@ -5,9 +5,14 @@ and pictures look the same everywhere. Two kinds of figure, and neither changes 
 user's matplotlib backend:
 
 * :class:`Canvas` — a widget's picture: one :class:`~matplotlib.figure.Figure` on its own
-  Agg canvas, outside pyplot, cleared and redrawn on every click and rendered to PNG bytes
-  (for ``ipywidgets.Image``). Nothing of it reaches pyplot, so nothing leaks into a cell's
-  output.
+  Agg canvas, outside pyplot, rendered to PNG bytes (for ``ipywidgets.Image``, shown at
+  the PNG's own pixel size; a widget's pictures side by side fit ``COLUMN_PX``). On a
+  click the widget either moves the artists it made once (:class:`TracePlot`, the
+  steppers of chapters 00/04, 06, 08, 10) or clears and redraws. Nothing of it reaches
+  pyplot, so nothing leaks into a cell's output.
+
+Text is ≥ 9 pt = 10 px; Chinese falls back to Noto Sans CJK SC where installed
+(:func:`cjk_font_available`).
 * :func:`new_figure` — a figure for a notebook cell, made by pyplot so that the notebook's
   backend (inline, ipympl, …) shows it. pyplot is imported only here, when a cell asks.
 """
@@ -34,11 +39,16 @@ __all__ = [
     "COLORS",
     "DPI",
     "SIZES",
+    "CJK_FONT",
+    "COLUMN_PX",
     "STEP_COLORS",
     "Canvas",
+    "TracePlot",
+    "cjk_font_available",
     "component_colors",
     "course_style",
     "figure_to_png",
+    "move_covariance_ellipse",
     "new_figure",
     "plot_covariance_ellipse",
     "plot_plsa_graphical_model",
@@ -52,7 +62,7 @@ SIZES: dict[str, tuple[float, float]] = {
     "small": (4.0, 3.0),
     "square": (4.8, 4.2),
     "wide": (8.0, 3.2),
-    "trace": (4.8, 3.0),
+    "trace": (4.8, 4.2),
     "tall": (8.0, 5.6),
 }
 #: One colour per mixture component / cluster / topic (colour-blind friendly, Okabe–Ito).
@@ -64,10 +74,15 @@ STEP_COLORS = {"init": "#555555", "E": "#0072B2", "M": "#D55E00"}
 _RC = {
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
+    # ≥ 9 pt = 10 px at DPI 80: no figure text smaller than 10 px
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.labelsize": 9,
-    "legend.fontsize": 8,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    # Chinese terms fall back to Noto Sans CJK SC where it is installed (apt: fonts-noto-cjk;
+    # see course_style): matplotlib falls back along font.family, glyph by glyph
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -75,16 +90,55 @@ _RC = {
 }
 
 
+#: The CJK font of the fallback list and where Debian's fonts-noto-cjk puts its files.
+CJK_FONT = "Noto Sans CJK SC"
+_CJK_GLOB = "/usr/share/fonts/**/NotoSansCJK*.tt[cf]"
+_cjk_checked = False
+
+
+def cjk_font_available() -> bool:
+    """Whether matplotlib finds :data:`CJK_FONT`; a font installed after matplotlib built its
+    font cache is added (and the cache rebuilt) once per process. Machines without the
+    font simply fall back to DejaVu Sans (Chinese then shows as boxes)."""
+    global _cjk_checked
+    from matplotlib import font_manager
+
+    def found() -> bool:
+        return any(f.name == CJK_FONT for f in font_manager.fontManager.ttflist)
+
+    if not _cjk_checked and not found():
+        _cjk_checked = True
+        import glob
+
+        files = glob.glob(_CJK_GLOB, recursive=True)
+        if files:
+            try:  # rebuild the on-disk cache so later processes find the font at once
+                font_manager._load_fontmanager(try_read_cache=False)
+            except Exception:  # pragma: no cover - a read-only cache dir is fine
+                pass
+            for path in files:
+                font_manager.fontManager.addfont(path)
+    _cjk_checked = True
+    available = found()
+    family = list(matplotlib.rcParams["font.family"])
+    if available and family == ["sans-serif"]:  # matplotlib's default: add the fallback
+        matplotlib.rcParams["font.family"] = ["sans-serif", CJK_FONT]
+    return available
+
+
 @contextmanager
 def course_style():
     """Context manager applying the course's matplotlib settings."""
-    with matplotlib.rc_context(_RC):
+    family = ["DejaVu Sans", CJK_FONT] if cjk_font_available() else ["DejaVu Sans"]
+    with matplotlib.rc_context({**_RC, "font.family": family}):
         yield
 
 
-#: Fixed margins for figures redrawn on every click (a layout engine would double the cost).
+#: Fixed margins of ``new_figure(fast=True)``.
 _FIXED_MARGINS = {"left": 0.14, "right": 0.97, "bottom": 0.15, "top": 0.9, "wspace": 0.35,
                   "hspace": 0.45}
+#: Every widget fits a notebook column this wide (side-by-side pictures add up).
+COLUMN_PX = 900
 
 
 def _check_size(size: str) -> tuple[float, float]:
@@ -127,32 +181,63 @@ def figure_to_png(fig: Figure) -> bytes:
 class Canvas:
     """A widget's picture: one Figure on an Agg canvas, redrawn in place (DESIGN.md §3).
 
-    ``axes = canvas.subplots(ncols=2)`` clears the figure and returns fresh axes with
-    fixed margins (a layout engine would cost as much as the drawing); draw into them,
-    then ``canvas.png()`` gives the PNG bytes. The figure never enters pyplot, so the
-    user's backend is neither consulted nor changed.
+    ``axes = canvas.subplots(ncols=2)`` clears the figure and returns fresh axes laid out
+    by matplotlib's constrained layout (no clipped labels, outside legends fit); draw into
+    them, then ``canvas.png()`` gives the PNG bytes, of exactly ``width_px`` ×
+    ``height_px`` pixels. Widgets that redraw often keep the axes and update their artists
+    instead of calling ``subplots`` again (see :class:`TracePlot`). The figure never enters
+    pyplot, so the user's backend is neither consulted nor changed.
     """
 
-    def __init__(self, size: str = "square") -> None:
+    def __init__(self, size: str = "square", *, relayout: bool = True) -> None:
         self.size = size
-        self.figure = Figure(figsize=_check_size(size), dpi=DPI)
+        self.relayout = bool(relayout)
+        self.figure = Figure(figsize=_check_size(size), dpi=DPI, layout="constrained")
+        self.figure.get_layout_engine().set(w_pad=0.06, h_pad=0.04)
         FigureCanvasAgg(self.figure)
+        self._positions: list[Any] | None = None  # the layout of the first picture
 
     @property
     def width_px(self) -> int:
         """The picture's width in pixels (the widget shows each PNG at its own size)."""
-        return int(SIZES[self.size][0] * DPI)
+        return round(SIZES[self.size][0] * DPI)
+
+    @property
+    def height_px(self) -> int:
+        """The picture's height in pixels."""
+        return round(SIZES[self.size][1] * DPI)
 
     def subplots(self, ncols: int = 1, nrows: int = 1, **subplot_kw: Any) -> Any:
         """Clear the figure and return ``nrows`` × ``ncols`` new axes in the course style."""
         self.figure.clear()
         with course_style():
-            return self.figure.subplots(nrows, ncols, gridspec_kw=dict(_FIXED_MARGINS),
-                                        **subplot_kw)
+            axes = self.figure.subplots(nrows, ncols, **subplot_kw)
+        if self._positions is not None and len(self._positions) == len(self.figure.axes):
+            for ax, position in zip(self.figure.axes, self._positions, strict=True):
+                ax.set_position(position)
+        return axes
 
     def png(self) -> bytes:
-        """The figure as it is now, as PNG bytes."""
-        return figure_to_png(self.figure)
+        """The figure as it is now, as PNG bytes.
+
+        Every picture is laid out by constrained layout, unless ``relayout`` is False:
+        then the first picture's axes positions are kept for every later one (a layout
+        engine per click costs a third of the click; for pictures whose tick labels and
+        legends keep their size, e.g. those updated in place).
+        """
+        from PIL import Image
+
+        with course_style():
+            self.figure.canvas.draw()  # one draw (savefig would lay out and draw twice)
+        if self._positions is None and not self.relayout:
+            self._positions = [ax.get_position() for ax in self.figure.axes]
+            self.figure.set_layout_engine(None)
+            self.figure._layout_engine = None  # no placeholder engine: no extra draws
+        buffer = io.BytesIO()
+        Image.frombuffer("RGBA", self.figure.canvas.get_width_height(),
+                         self.figure.canvas.buffer_rgba()).save(buffer, format="png",
+                                                                compress_level=1)
+        return buffer.getvalue()
 
 
 def component_colors(k: int) -> list[str]:
@@ -160,43 +245,72 @@ def component_colors(k: int) -> list[str]:
     return [COLORS[i % len(COLORS)] for i in range(k)]
 
 
-def plot_trace(ax: Axes, records: Sequence[Record], current: int | None = None,
-               objective_name: str = "ln p(X|θ)") -> None:
-    """The objective and the lower bound after every half-step (chapters 00, 03–09).
+class TracePlot:
+    """The objective and the lower bound after every half-step (chapters 00, 03–10).
 
     x is the half-step index; ln p(X|θ) is the line, L(q, θ) the hollow markers, so the
     gap KL(q‖p) is the vertical distance: zero after each E step, open after each M step.
+    The artists are made once; :meth:`update` moves them (a widget's click redraws only
+    data, not axes, legend and text), which is what makes a click fast.
     """
-    check_instance(ax, Axes, "ax")
-    for record in records:
-        check_instance(record, Record, "records (each)")
-    if len(records) == 0:
-        raise ValueError("records must not be empty")
-    x = np.arange(len(records))
-    ll = np.array([r.log_likelihood for r in records])
-    ax.plot(x, ll, color="#333333", lw=1.2, zorder=1, label=objective_name)
-    for step, color in STEP_COLORS.items():
-        idx = [i for i, r in enumerate(records) if r.step == step]
-        if idx:
-            ax.scatter(x[idx], ll[idx], s=18, color=color, zorder=3, label=f"after {step}"
-                       if step != "init" else "θ⁽⁰⁾")
-    bound_idx = [i for i, r in enumerate(records) if r.lower_bound is not None]
-    if bound_idx:
-        bounds = np.array([records[i].lower_bound for i in bound_idx])
-        ax.scatter(x[bound_idx], bounds, s=30, facecolors="none", edgecolors="#009E73",
-                   zorder=2, label="L(q,θ)")
-    if current is not None:
-        ax.axvline(current, color="#999999", lw=0.8, ls="--", zorder=0)
-    ax.set_xlabel("half-step")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(objective_name)
-    ax.set_xlim(-0.5, max(len(records), 4) - 0.5)
-    finite = ll[np.isfinite(ll)]
-    if finite.size > 1 and np.ptp(finite) > 0:
-        tail = finite[min(1, finite.size - 1):]
-        low = float(np.min(tail)) - 0.05 * float(np.ptp(finite))
-        ax.set_ylim(low, float(np.max(finite)) + 0.08 * float(np.ptp(finite)))
-    ax.legend(loc="lower right", ncol=2, frameon=False)
+
+    def __init__(self, ax: Axes, objective_name: str = "ln p(X|θ)") -> None:
+        check_instance(ax, Axes, "ax")
+        self.ax = ax
+        empty = np.empty((0, 2))
+        with course_style():
+            (self.line,) = ax.plot([], [], color="#333333", lw=1.2, zorder=1,
+                                   label=objective_name)
+            self.points = {step: ax.scatter(empty[:, 0], empty[:, 1], s=18, color=color,
+                                            zorder=3, label="θ⁽⁰⁾" if step == "init"
+                                            else f"after {step}")
+                           for step, color in STEP_COLORS.items()}
+            self.bounds = ax.scatter(empty[:, 0], empty[:, 1], s=30, facecolors="none",
+                                     edgecolors="#009E73", zorder=2, label="L(q,θ)")
+            self.cursor = ax.axvline(0, color="#999999", lw=0.8, ls="--", zorder=0)
+            ax.set_xlabel("half-step")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylabel(objective_name)
+            # above the axes, never on the data
+            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01, 1.0, 0.2), ncol=3,
+                      mode="expand", frameon=False, borderaxespad=0.0, handlelength=1.2)
+
+    def update(self, records: Sequence[Record], current: int | None = None) -> None:
+        """Show ``records`` (with a dashed cursor at half-step ``current``, if given)."""
+        for record in records:
+            check_instance(record, Record, "records (each)")
+        if len(records) == 0:
+            raise ValueError("records must not be empty")
+        x = np.arange(len(records), dtype=float)
+        ll = np.array([r.log_likelihood for r in records], dtype=float)
+        self.line.set_data(x, ll)
+        steps = np.array([r.step for r in records])
+        for step, points in self.points.items():
+            mask = steps == step
+            points.set_offsets(np.column_stack([x[mask], ll[mask]]))
+        bound_idx = [i for i, r in enumerate(records) if r.lower_bound is not None]
+        bounds = np.array([records[i].lower_bound for i in bound_idx], dtype=float)
+        self.bounds.set_offsets(np.column_stack([x[bound_idx], bounds]) if bound_idx
+                                else np.empty((0, 2)))
+        self.cursor.set_visible(current is not None)
+        if current is not None:
+            self.cursor.set_xdata([current, current])
+        self.ax.set_xlim(-0.5, max(len(records), 4) - 0.5)
+        finite = ll[np.isfinite(ll)]
+        if finite.size > 1 and np.ptp(finite) > 0:
+            tail = finite[min(1, finite.size - 1):]
+            low = float(np.min(tail)) - 0.05 * float(np.ptp(finite))
+            self.ax.set_ylim(low, float(np.max(finite)) + 0.08 * float(np.ptp(finite)))
+        elif finite.size:
+            self.ax.set_ylim(finite[0] - 1.0, finite[0] + 1.0)
+
+
+def plot_trace(ax: Axes, records: Sequence[Record], current: int | None = None,
+               objective_name: str = "ln p(X|θ)") -> TracePlot:
+    """Draw a :class:`TracePlot` of ``records`` into ``ax`` (for notebook cells) and return it."""
+    trace = TracePlot(ax, objective_name)
+    trace.update(records, current)
+    return trace
 
 
 def plot_covariance_ellipse(ax: Axes, mean: Any, cov: Any, n_std: float = 2.0,
@@ -210,14 +324,21 @@ def plot_covariance_ellipse(ax: Axes, mean: Any, cov: Any, n_std: float = 2.0,
     cov = as_float_array(cov, "cov", ndim=2)
     if mean.shape != (2,) or cov.shape != (2, 2):
         raise ValueError(f"mean and cov must be 2-D, got shapes {mean.shape} and {cov.shape}")
-    values, vectors = np.linalg.eigh(cov)
-    values = np.clip(values, 0, None)
-    angle = float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1])))
     style = {"fill": False, "lw": 1.5, **style}
-    ellipse = Ellipse(mean, 2 * n_std * np.sqrt(values[1]), 2 * n_std * np.sqrt(values[0]),
-                      angle=angle, **style)
+    ellipse = Ellipse(mean, 0.0, 0.0, **style)
+    move_covariance_ellipse(ellipse, mean, cov, n_std)
     ax.add_patch(ellipse)
     return ellipse
+
+
+def move_covariance_ellipse(ellipse: Ellipse, mean: Any, cov: Any, n_std: float = 2.0) -> None:
+    """Move ``ellipse`` to {x : (x−μ)ᵀ Σ⁻¹ (x−μ) = n_std²} (a widget's redraw in place)."""
+    values, vectors = np.linalg.eigh(np.asarray(cov, float))
+    values = np.clip(values, 0, None)
+    ellipse.set_center(np.asarray(mean, float))
+    ellipse.set_width(2 * n_std * np.sqrt(values[1]))
+    ellipse.set_height(2 * n_std * np.sqrt(values[0]))
+    ellipse.set_angle(float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1]))))
 
 
 def plot_plsa_graphical_model(ax: Axes) -> None:

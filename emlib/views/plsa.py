@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from .._validation import as_float_array, check_instance, check_int, check_rng
 from ..em import Record
@@ -34,13 +35,7 @@ def plot_topic_words(ax: Axes, p_w_given_z: Any, vocabulary: Sequence[str], top:
     k, w = phi.shape
     if len(vocabulary) != w:
         raise ValueError(f"vocabulary has {len(vocabulary)} words, p_w_given_z has {w}")
-    order = np.argsort(-phi, axis=1, kind="stable")
-    chosen: list[int] = []
-    for rank in range(w):
-        for z in range(k):
-            if len(chosen) < min(top, w) and order[z, rank] not in chosen:
-                chosen.append(int(order[z, rank]))
-    chosen.sort(key=lambda j: (int(np.argmax(phi[:, j])), -float(phi[:, j].max())))
+    chosen = _chosen_words(phi, top)
     y = np.arange(len(chosen))[::-1]
     height = 0.8 / k
     for z, color in enumerate(plotting.component_colors(k)):
@@ -49,7 +44,8 @@ def plot_topic_words(ax: Axes, p_w_given_z: Any, vocabulary: Sequence[str], top:
     ax.set_yticks(y, [str(vocabulary[j]) for j in chosen])
     ax.set_xlabel("P(w|z)")
     ax.set_title(title)
-    ax.legend(frameon=False, loc="lower right")
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # off the bars
     return chosen
 
 
@@ -71,10 +67,56 @@ def plot_word_posteriors(ax: Axes, posterior: Any | None, labels: Sequence[str],
     if q.shape[0] != len(labels):
         raise ValueError(f"posterior has {q.shape[0]} rows but there are {len(labels)} labels")
     ax.imshow(q, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.set_yticks(np.arange(len(labels)), list(labels), fontsize=7)
+    ax.set_yticks(np.arange(len(labels)), list(labels), fontsize=9)
     ax.set_xticks(np.arange(q.shape[1]), [f"z{z + 1}" for z in range(q.shape[1])])
     ax.grid(False)
     ax.set_title(title)
+
+
+def _chosen_words(phi: np.ndarray, top: int) -> list[int]:
+    """The ``top`` words shown: each topic's most probable in turn, grouped by topic."""
+    k, w = phi.shape
+    order = np.argsort(-phi, axis=1, kind="stable")
+    chosen: list[int] = []
+    for rank in range(w):
+        for z in range(k):
+            if len(chosen) < min(top, w) and order[z, rank] not in chosen:
+                chosen.append(int(order[z, rank]))
+    chosen.sort(key=lambda j: (int(np.argmax(phi[:, j])), -float(phi[:, j].max())))
+    return chosen
+
+
+class _PLSAPicture:
+    """The stepper's two panels made once; ``update(record)`` sets the bar widths, the
+    word labels and the heat map's data instead of drawing them again."""
+
+    def __init__(self, left: Axes, right: Axes, record: Record, vocabulary: list[str],
+                 labels: list[str], rows: np.ndarray, top: int) -> None:
+        self.left, self.right = left, right
+        self.vocabulary, self.labels, self.rows, self.top = vocabulary, labels, rows, top
+        plot_topic_words(left, record.params.p_w_given_z, vocabulary, top=top)
+        self.bars = list(left.containers)
+        self.heat = None
+        self.update(record)
+
+    def update(self, record: Record) -> None:
+        phi = np.asarray(record.params.p_w_given_z)
+        chosen = _chosen_words(phi, self.top)
+        for z, bars in enumerate(self.bars):
+            for bar, j in zip(bars, chosen, strict=True):
+                bar.set_width(phi[z, j])
+        self.left.set_yticks(np.arange(len(chosen))[::-1],
+                             [self.vocabulary[j] for j in chosen])
+        self.left.set_xlim(0, 1.05 * float(phi[:, chosen].max()))
+        if record.posterior is None or self.heat is None:
+            self.right.clear()
+            self.heat = None
+            q = None if record.posterior is None else np.asarray(record.posterior)[self.rows]
+            plot_word_posteriors(self.right, q, self.labels)
+            if q is not None:
+                self.heat = self.right.images[0]
+        else:
+            self.heat.set_data(np.asarray(record.posterior)[self.rows])
 
 
 def plsa_stepper(counts: Any, vocabulary: Any, n_topics: int = 3, seed: int = 0, *,
@@ -97,18 +139,13 @@ def plsa_stepper(counts: Any, vocabulary: Any, n_topics: int = 3, seed: int = 0,
     labels = [f"d{X.doc[i]}: {vocabulary[X.word[i]]}" for i in rows]
     top = check_int(top, "top", low=1)
 
-    def draw(ax: Axes, record: Record) -> None:
+    def draw(ax: Axes, record: Record) -> Callable[[Record], None]:
         fig = ax.figure  # two panels in the one picture, placed by hand (fast to render)
         fig.set_layout_engine("none")
         ax.remove()
-        left = fig.add_axes((0.12, 0.14, 0.42, 0.76))
+        left = fig.add_axes((0.14, 0.14, 0.36, 0.76))
         right = fig.add_axes((0.74, 0.14, 0.24, 0.76))
-        plot_topic_words(left, record.params.p_w_given_z, vocabulary, top=top)
-        if record.posterior is None:
-            q = None
-        else:
-            q = np.asarray(record.posterior)[rows]
-        plot_word_posteriors(right, q, labels)
+        return _PLSAPicture(left, right, record, vocabulary, labels, rows, top).update
 
     return StepperWidget(model, X, model.init_params(X, check_rng(seed, "seed")), draw=draw,
                          title=f"<b>PLSA by EM</b>: {X.n_docs} documents, {X.n_words} words, "

@@ -186,7 +186,7 @@ class JensenWidget(CourseWidget):
         ax.vlines(mean, f(np.array([mean]))[0], float(w @ f(x)), color=plotting.COLORS[4],
                   lw=2)
         ax.set_title(f"Jensen gap = {self.gap:.4f}")
-        ax.legend(frameon=False, fontsize=7)
+        ax.legend(frameon=False, fontsize=9)
         self.picture.value = self.canvas.png()
 
     def summary(self) -> str:

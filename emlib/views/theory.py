@@ -70,7 +70,7 @@ def plot_em_effect(ax: Axes, grid: Any, log_likelihood: Any,
     ax.set_xlim(float(grid[0]), float(grid[-1]))
     ax.set_xlabel(parameter_name)
     ax.set_ylabel("ln p(X|θ),  L(q,θ)")
-    ax.legend(loc="lower right", frameon=False, fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
 
 
 def plot_bound_gap(ax: Axes, record: Record, objective_name: str = "ln p(X|θ)") -> None:
@@ -94,7 +94,7 @@ def plot_bound_gap(ax: Axes, record: Record, objective_name: str = "ln p(X|θ)")
         ax.set_ylim(base, ll + max(1.0, abs(kl)) * 0.5)
         ax.set_title(f"after {record.step}: KL = {kl:.3g}")
     ax.set_xticks([])
-    ax.legend(loc="lower center", frameon=False, fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
 
 
 class EMEffectWidget(CourseWidget):
