@@ -204,10 +204,12 @@ w = kmeans_stepper(X, 3, init="random", random_state=4)
 w
 
 # %%
-w.buttons["E+M"].click()  # one E step and one M step
-print(w.summary())
-assert w.shown.lower_bound == -distortion(X, w.shown.params.centers, w.shown.posterior)
-w.buttons["Reset"].click()
+# what one click on E+M shows, on a copy of the stepper (the one above stays at θ⁽⁰⁾)
+demo = kmeans_stepper(X, 3, init="random", random_state=4)
+demo.buttons["E+M"].click()  # one E step and one M step
+print("after one E+M:", demo.summary())
+print("its L is −J(μ, r):",
+      demo.shown.lower_bound == -distortion(X, demo.shown.params.centers, demo.shown.posterior))
 
 # %% [markdown]
 # A bad start leads to a local optimum that k-Means cannot leave: below, two centres start
