@@ -53,7 +53,7 @@ WIDGETS = {
     "02 KL": lambda: KLWidget(p=(0.5, 0.3, 0.2), q=(0.2, 0.2, 0.6)),
     "03 one peg": lambda: OnePegWidget(p=0.5),
     "04 three pegs": lambda: ball_stepper("aabbbc", seed=3),
-    "05 k-means": lambda: kmeans_stepper(BLOBS, 3, init="random", seed=4),
+    "05 k-means": lambda: kmeans_stepper(BLOBS, 3, init="random", random_state=4),
     "06 GMM": lambda: gmm_stepper(BLOBS, n_components=3, seed=0),
     "07 EM effect": _effect,
     "07 bound gap": lambda: bound_gap_stepper(BinomialMixture(2, 10), np.array([5, 9, 8, 4, 7]),
