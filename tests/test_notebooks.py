@@ -63,7 +63,8 @@ def test_notebook_follows_the_chapter_template(path):
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# ")
-    assert "Run All" in first.source and "Binder" in first.source or "mybinder" in first.source
+    assert "Run All" in first.source, f"{path.name}: the first cell says how to run it"
+    assert "Binder" in first.source or "mybinder" in first.source, f"{path.name}: Binder link"
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     for heading in ("## Summary", "## Notation", "## Exercises", "<details>"):
         assert heading in text, f"{path.name} lacks {heading}"
