@@ -184,6 +184,23 @@ class BinomialMixture(LatentClassModel):
         return (log_w + X.log_binom[:, None] + xlogy(x, params.p[None, :])
                 + xlogy(n - x, 1 - params.p[None, :]))
 
+    def expected_statistics(self, X: Any, posterior: Any) -> np.ndarray:
+        """s = (Σ_n q_nk, Σ_n q_nk x_n, Σ_n q_nk N_n): a (3, K) array of sums over the sets,
+        so that the statistics of parts of the data add (online EM, chapters 09 and 12)."""
+        X = self.validate_data(X)
+        q = np.asarray(posterior, dtype=float)
+        return np.stack([q.sum(axis=0), q.T @ X.successes, q.T @ X.n_trials])
+
+    def params_from_statistics(self, stats: Any) -> BinomialMixtureParams:
+        """The M step on s: w_k = s0_k / Σ s0, p_k = s1_k / s2_k (see :meth:`m_step`)."""
+        s0, heads, tosses = as_float_array(stats, "stats", ndim=2)
+        total = tosses.sum()
+        pooled = heads.sum() / total if total > 0 else 0.5
+        p = np.where(tosses > 0, heads / np.where(tosses > 0, tosses, 1), pooled)
+        p = keep_inside(p, heads, tosses - heads)
+        weights = s0 / s0.sum() if self.learn_weights else self.weights
+        return BinomialMixtureParams(weights / weights.sum(), np.clip(p, 0.0, 1.0))
+
     def m_step(self, X: BinomialData, posterior: np.ndarray) -> BinomialMixtureParams:
         """w_k = Σ_n q_nk / n;  p_k = Σ_n q_nk x_n / Σ_n q_nk N_n.
 

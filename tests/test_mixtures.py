@@ -178,3 +178,18 @@ def test_map_weights_keep_a_tiny_count_positive():
     w = map_weights(np.array([5.0, 1e-20, 3.0]), 1.0)
     assert w[1] > 0 and w.sum() == pytest.approx(1.0)
     np.testing.assert_allclose(map_weights(np.array([2.0, 0.0]), 2.0), [0.75, 0.25])
+
+
+def test_coin_statistics_add_and_give_the_m_step():
+    """The protocol: statistics of two halves add to the whole's, and θ(s) is the M step."""
+    rng = np.random.default_rng(5)
+    model = BinomialMixture(2, 10)
+    X = model.validate_data(rng.binomial(10, rng.choice([0.2, 0.8], 60)))
+    q = rng.dirichlet([1.0, 1.0], 60)
+    halves = (model.expected_statistics(X.successes[:25], q[:25])
+              + model.expected_statistics(X.successes[25:], q[25:]))
+    np.testing.assert_allclose(halves, model.expected_statistics(X, q), rtol=1e-12)
+    by_statistics = model.params_from_statistics(halves)
+    direct = model.m_step(X, q)
+    np.testing.assert_allclose(by_statistics.p, direct.p, rtol=1e-12)
+    np.testing.assert_allclose(by_statistics.weights, direct.weights, rtol=1e-12)

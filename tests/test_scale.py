@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from emlib.em import LatentClassModel, Statistics, run
-from emlib.mixtures import BinomialMixture
 from emlib.scale import DistributedTrace, fit_distributed, partitions_of
 
 da = pytest.importorskip("dask.array")
@@ -117,9 +116,11 @@ def test_a_local_cluster_gives_the_in_memory_records():
 
 
 def test_a_model_without_statistics_is_refused():
-    model = BinomialMixture(2, 10)
+    from emlib.mixtures import GeneticLinkageModel, LinkageParams
+
     with pytest.raises(TypeError, match="expected_statistics"):
-        fit_distributed(model, [np.array([5, 9])], None, max_iter=1)
+        fit_distributed(GeneticLinkageModel(), [np.array([125, 18, 20, 34])],
+                        LinkageParams(0.5), max_iter=1)
 
 
 @pytest.mark.parametrize("data", [np.ones(10), "abc", 3, []])

@@ -17,6 +17,8 @@ from emlib.mixtures import (
     BinomialMixture,
     BinomialMixtureParams,
     GaussianMixture1D,
+    GeneticLinkageModel,
+    LinkageParams,
     Mixture1DParams,
 )
 from emlib.variants import (
@@ -402,7 +404,10 @@ def test_online_em_arguments():
         OnlineEM(GaussianMixture1D(2), START, alpha=0.4).fit(X)
     assert OnlineEM(GaussianMixture1D(2), START, alpha=1.0).step_size(4) == 0.25
     with pytest.raises(TypeError, match="sufficient statistics"):
-        OnlineEM(MAPBinomialMixture(2, 10), BinomialMixtureParams([0.5, 0.5], [0.3, 0.6]))
+        OnlineEM(GeneticLinkageModel(), LinkageParams(0.5))
+    with pytest.raises(TypeError, match="whole data"):
+        OnlineEM(MAPBinomialMixture(2, 10), BinomialMixtureParams([0.5, 0.5], [0.3, 0.6]),
+                 batch_size=2).fit(np.array([1, 9, 2, 8]))
     for name, value in (("batch_size", 0), ("n_epochs", 0), ("random_state", -1)):
         with pytest.raises(ValueError, match=name):
             OnlineEM(GaussianMixture1D(2), START, **{name: value}).fit(X)

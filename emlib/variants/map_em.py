@@ -147,6 +147,12 @@ class MAPBinomialMixture(_MAPObjective, BinomialMixture):
             total += log_dirichlet(params.weights, self.alpha)
         return total
 
+    def params_from_statistics(self, stats: Any) -> BinomialMixtureParams:
+        """Refused: the MAP M step adds the prior's pseudo-counts to sums over the *whole*
+        data, which online EM's running averages are not (a TypeError, not a wrong θ)."""
+        raise TypeError("MAPBinomialMixture has no M step on running statistics: its prior's "
+                        "pseudo-counts need the sums over the whole data (use run)")
+
     def m_step(self, X: BinomialData, posterior: np.ndarray) -> BinomialMixtureParams:
         """p_k = (Σ q x + a − 1) / (Σ q N + a + b − 2); w_k = (N_k + α − 1)/(n + K(α−1))."""
         heads = posterior.T @ X.successes + self.a - 1
