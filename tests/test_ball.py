@@ -275,8 +275,8 @@ def test_ball_widget_clicks_in_several_orders():
 
 
 def test_ball_widget_from_a_sequence_with_a_seeded_start():
-    a = ball_stepper("aabbbc", seed=3)
-    b = ball_stepper({"a": 2, "b": 3, "c": 1}, seed=3)
+    a = ball_stepper("aabbbc", random_state=3)
+    b = ball_stepper({"a": 2, "b": 3, "c": 1}, random_state=3)
     assert a.stepper.params == b.stepper.params
     a.buttons["E+M"].click()
     assert np.allclose(cup_probabilities(a.stepper.params), [2 / 6, 3 / 6, 1 / 6])

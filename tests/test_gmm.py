@@ -375,7 +375,7 @@ def test_params_validate_themselves():
 
 
 def test_stepper_widget_clicks():
-    w = gmm_stepper(faithful(), n_components=2, seed=1)
+    w = gmm_stepper(faithful(), n_components=2, random_state=1)
     first = w.picture.value
     w.buttons["M step"].click()
     assert "no q(Z) yet" in w.message.value and w.slider.max == 0

@@ -360,7 +360,7 @@ def test_posterior_of_other_counts_is_refused():
 # -- the widget --------------------------------------------------------------------------------
 def test_stepper_widget_clicks_update_label_pictures_and_numbers():
     counts, vocabulary, _ = toy_counts()
-    w = plsa_stepper(counts, vocabulary, n_topics=3, seed=7)
+    w = plsa_stepper(counts, vocabulary, n_topics=3, random_state=7)
     assert "PLSAModel" in repr(w) and "half-step 0 of 0" in repr(w)
     picture0, label0 = w.picture.value, w.label.value
     w.buttons["E step"].click()

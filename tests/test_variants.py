@@ -443,7 +443,7 @@ def test_online_widget_feeds_batches():
     X = line_data(0, 200)
     model = GaussianMixture1D(2)
     batch = run(model, X, START, max_iter=500).params
-    w = OnlineEMWidget(model, X, START, batch, batch_size=20, seed=0)
+    w = OnlineEMWidget(model, X, START, batch, batch_size=20, random_state=0)
     first = w.picture.value
     w.buttons["Feed 1 batch"].click()
     assert w.online.n_seen == 20 and w.picture.value != first

@@ -37,7 +37,7 @@ def _online():
     X = line_data(0, 200)
     start = Mixture1DParams(**LINE_START)
     batch = run(GaussianMixture1D(2), X, start, max_iter=50).params
-    return OnlineEMWidget(GaussianMixture1D(2), X, start, batch, batch_size=20, seed=0)
+    return OnlineEMWidget(GaussianMixture1D(2), X, start, batch, batch_size=20, random_state=0)
 
 
 def _effect():
@@ -52,14 +52,14 @@ WIDGETS = {
     "02 Jensen": lambda: JensenWidget(x=(0.5, 1.5, 3.0), weights=(0.3, 0.4, 0.3)),
     "02 KL": lambda: KLWidget(p=(0.5, 0.3, 0.2), q=(0.2, 0.2, 0.6)),
     "03 one peg": lambda: OnePegWidget(p=0.5),
-    "04 three pegs": lambda: ball_stepper("aabbbc", seed=3),
+    "04 three pegs": lambda: ball_stepper("aabbbc", random_state=3),
     "05 k-means": lambda: kmeans_stepper(BLOBS, 3, init="random", random_state=4),
-    "06 GMM": lambda: gmm_stepper(BLOBS, n_components=3, seed=0),
+    "06 GMM": lambda: gmm_stepper(BLOBS, n_components=3, random_state=0),
     "07 EM effect": _effect,
     "07 bound gap": lambda: bound_gap_stepper(BinomialMixture(2, 10), np.array([5, 9, 8, 4, 7]),
                                               BinomialMixtureParams([0.5, 0.5], [0.6, 0.5])),
     "08 PLSA": lambda: plsa_stepper(RNG.poisson(1.0, (10, 12)),
-                                    [f"w{i}" for i in range(12)], n_topics=3, seed=7),
+                                    [f"w{i}" for i in range(12)], n_topics=3, random_state=7),
     "09 online EM": _online,
     "10 HMM": ice_cream_stepper,
 }

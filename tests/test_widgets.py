@@ -269,8 +269,8 @@ def test_online_em_widget_checks_its_settings_when_built():
     x = np.concatenate([np.linspace(-2, 0, 20), np.linspace(1, 3, 20)])
     start = Mixture1DParams([0.5, 0.5], [-1.0, 2.0], [1.0, 1.0])
     model = GaussianMixture1D(2)
-    for kwargs, error, name in [({"seed": -1}, ValueError, "seed"),
-                                ({"seed": 1.5}, TypeError, "seed"),
+    for kwargs, error, name in [({"random_state": -1}, ValueError, "random_state"),
+                                ({"random_state": 1.5}, TypeError, "random_state"),
                                 ({"batch_size": 0}, ValueError, "batch_size"),
                                 ({"alpha": float("nan")}, ValueError, "alpha")]:
         with pytest.raises(error, match=name):

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
 
-from .._validation import as_float_array, check_instance, check_probability
+from .._validation import as_float_array, check_instance, check_probability, check_random_state
 from ..ball import (
     ARTICLE_ROLLS,
     CUPS,
@@ -283,14 +283,14 @@ class ThreePegWidget(StepperWidget):
 
 
 def ball_stepper(counts: Any = None, params: ThreePegParams | None = None, *,
-                 seed: int = 0) -> ThreePegWidget:
+                 random_state: Any = 0) -> ThreePegWidget:
     """The chapter-04 widget in one line: ``ball_stepper({"a": 30, "b": 50, "c": 20})``.
 
-    ``params`` is θ⁽⁰⁾ (default: drawn with ``seed``).
+    ``params`` is θ⁽⁰⁾ (default: drawn with ``random_state``: None, an int ≥ 0 or a Generator).
     """
     if counts is None:
         counts = {"a": 30, "b": 50, "c": 20}
-    return ThreePegWidget(counts, params, rng=seed)
+    return ThreePegWidget(counts, params, rng=check_random_state(random_state))
 
 
 def ridge_figure(counts: Any = None, starts: Sequence[ThreePegParams] | None = None) -> Any:

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 
-from .._validation import check_rng
+from .._validation import check_random_state
 from ..em import Record
 from ..gmm import GaussianMixtureModel, GMMParams
 from . import plotting
@@ -78,12 +78,14 @@ class GMMPicture:
         self.ax.title.set_text("π = " + ", ".join(f"{w:.2f}" for w in params.weights))
 
 
-def gmm_stepper(X: Any, n_components: int = 3, seed: int = 0, *, covariance_type: str = "full",
-                reg_covar: float = 1e-6, init_params: str = "random_from_data",
-                params: GMMParams | None = None, title: str = "") -> StepperWidget:
+def gmm_stepper(X: Any, n_components: int = 3, random_state: Any = 0, *,
+                covariance_type: str = "full", reg_covar: float = 1e-6,
+                init_params: str = "random_from_data", params: GMMParams | None = None,
+                title: str = "") -> StepperWidget:
     """The chapter-06 E/M stepper on 2-D data: points coloured by γ, ellipses, means.
 
-    θ⁽⁰⁾ is ``params`` if given; otherwise drawn with ``seed``: for the default
+    θ⁽⁰⁾ is ``params`` if given; otherwise drawn with ``random_state`` (None, an int ≥ 0 or
+    a Generator): for the default
     ``init_params="random_from_data"`` (and ``"k-means++"``) the means are K distinct data
     points, the weights equal and every covariance the data covariance / √K (a start one can
     see); for ``"kmeans"``/``"random"`` it is the model's own start.
@@ -94,7 +96,7 @@ def gmm_stepper(X: Any, n_components: int = 3, seed: int = 0, *, covariance_type
     if data.n_features != 2:
         raise ValueError(f"gmm_stepper needs 2-D data (two columns), got {data.n_features}")
     if params is None:
-        params = model.init_params(data, check_rng(seed))
+        params = model.init_params(data, check_random_state(random_state))
         if init_params in ("random_from_data", "k-means++"):
             # a visible start: seeds as means, the data covariance around each
             cov = np.cov(data.X.T, bias=True)

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from .._validation import as_float_array, check_instance, check_int, check_rng
+from .._validation import as_float_array, check_instance, check_int, check_random_state
 from ..em import Record
 from ..plsa import PLSAModel
 from . import plotting
@@ -119,7 +119,7 @@ class _PLSAPicture:
             self.heat.set_data(np.asarray(record.posterior)[self.rows])
 
 
-def plsa_stepper(counts: Any, vocabulary: Any, n_topics: int = 3, seed: int = 0, *,
+def plsa_stepper(counts: Any, vocabulary: Any, n_topics: int = 3, random_state: Any = 0, *,
                  documents: Any = (0, 8), words: Any = None, top: int = 12) -> StepperWidget:
     """E/M stepping widget for PLSA on a small corpus (chapter ``08_plsa``).
 
@@ -147,6 +147,7 @@ def plsa_stepper(counts: Any, vocabulary: Any, n_topics: int = 3, seed: int = 0,
         right = fig.add_axes((0.74, 0.14, 0.24, 0.76))
         return _PLSAPicture(left, right, record, vocabulary, labels, rows, top).update
 
-    return StepperWidget(model, X, model.init_params(X, check_rng(seed, "seed")), draw=draw,
+    params0 = model.init_params(X, check_random_state(random_state))
+    return StepperWidget(model, X, params0, draw=draw,
                          title=f"<b>PLSA by EM</b>: {X.n_docs} documents, {X.n_words} words, "
                                f"K = {n_topics}", picture_size="wide")

@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 
-from .._validation import check_int, check_real
+from .._validation import check_int, check_random_state, check_real
 from ..theory import GaussianMixture1D, Mixture1DParams
 from ..variants.online import OnlineEM
 from . import plotting
@@ -30,7 +31,7 @@ class OnlineEMWidget(CourseWidget):
 
     def __init__(self, model: GaussianMixture1D, X: Any, params: Mixture1DParams,
                  batch_params: Mixture1DParams, *, batch_size: int = 20, alpha: float = 0.6,
-                 seed: int = 0) -> None:
+                 random_state: Any = 0) -> None:
         if not isinstance(model, GaussianMixture1D):
             raise TypeError("model must be an emlib.theory.GaussianMixture1D, got "
                             f"{type(model).__name__}")
@@ -39,7 +40,8 @@ class OnlineEMWidget(CourseWidget):
         self.online = OnlineEM(model, params, alpha=alpha)
         self.batch_params = batch_params
         self.batch_size = check_int(batch_size, "batch_size", low=1)
-        self.seed = check_int(seed, "seed", low=0)
+        # the stream restarts from this generator on Reset: keep a copy of its state
+        self._start_rng = copy.deepcopy(check_random_state(random_state))
         self.batch_score = model.log_likelihood(self.X, batch_params) / len(self.X)
         self.buttons = {
             "Feed 1 batch": make_button("Feed 1 batch", "one online update"),
@@ -59,7 +61,7 @@ class OnlineEMWidget(CourseWidget):
     def reset(self) -> None:
         """Back to θ⁽⁰⁾ and a fresh stream."""
         self.online.reset()
-        self._rng = np.random.default_rng(self.seed)
+        self._rng = copy.deepcopy(self._start_rng)
         self._queue = np.empty(0, dtype=int)
         self.scores = [self.online.model.log_likelihood(self.X, self.online.params) / len(self.X)]
         self._redraw()

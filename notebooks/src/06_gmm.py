@@ -329,7 +329,7 @@ assert np.all(np.diff(trace.column("log_likelihood")) >= -1e-9)
 # </details>
 
 # %%
-w = gmm_stepper(X, n_components=2, seed=SEED,
+w = gmm_stepper(X, n_components=2, random_state=SEED,
                 title="<b>Old Faithful (standardised), K = 2, full covariances</b>")
 w
 
@@ -350,7 +350,7 @@ print(w.shown.summary())
 #
 # **Questions to try**
 # 1. Click **E+M** ten times: how many iterations until three separate groups appear?
-#    Compare with `gmm_stepper(Y, 3, seed=0)` (random data points as means).
+#    Compare with `gmm_stepper(Y, 3, random_state=0)` (random data points as means).
 # 2. **A component collapsing onto one point**: build a stepper whose third component sits
 #    on one data point with a tiny covariance (the code is in the next cell). Press **Run**:
 #    ln p keeps rising — the likelihood is unbounded as Σ_k → 0 on a single point — and
@@ -360,7 +360,7 @@ print(w.shown.summary())
 #
 # 1. *Hint: watch the three means leave the corner.* More than ten: after ten iterations
 #    (printed below) one mean still sits at (1.4, 1.4), between the groups at (0, 0) and
-#    (3, 3). A start from random data points (`seed=0`) is already spread over the data,
+#    (3, 3). A start from random data points (`random_state=0`) is already spread over the data,
 #    so the groups separate much sooner.
 # 2. ln p keeps rising because N(x_n|μ_k, Σ_k) ∝ |Σ_k|^{−1/2} → ∞ for the point under the
 #    collapsing component, while the other components keep explaining the rest of the data

@@ -210,7 +210,7 @@ print(f"{counts_toy.shape[0]} documents, {counts_toy.shape[1]} words, "
 
 # %%
 toy_seed = int(rng.integers(100))        # one θ⁽⁰⁾ for the widget and the run below
-w = plsa_stepper(counts_toy, vocabulary_toy, n_topics=3, seed=toy_seed)
+w = plsa_stepper(counts_toy, vocabulary_toy, n_topics=3, random_state=toy_seed)
 w
 
 # %%

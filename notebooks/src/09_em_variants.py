@@ -420,7 +420,7 @@ for alpha in (0.6, 0.9):
 
 # %%
 feeder = OnlineEMWidget(mixture, x_stream, theta0, batch.params, batch_size=20, alpha=0.6,
-                        seed=SEED)
+                        random_state=SEED)
 feeder
 
 # %% [markdown]
