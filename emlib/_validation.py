@@ -17,6 +17,7 @@ __all__ = [
     "check_distribution",
     "check_instance",
     "check_int",
+    "check_callable",
     "check_choice",
     "check_is_fitted",
     "check_positive_definite",
@@ -210,3 +211,11 @@ def check_is_fitted(estimator: Any, attributes: str | tuple[str, ...] = "trace_"
     if not all(hasattr(estimator, a) for a in names):
         raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet: "
                              "call fit(...) first")
+
+
+def check_callable(value: Any, name: str) -> Any:
+    """``value`` itself, after checking it can be called (a function of the learner's or
+    SciPy's); anything else gets a TypeError that names the argument."""
+    if not callable(value):
+        raise TypeError(f"{name} must be a function (callable), got {type(value).__name__}")
+    return value

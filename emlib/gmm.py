@@ -131,6 +131,8 @@ def _check_init_method(value: Any) -> str:
 
 def covariance_shape(covariance_type: str, n_components: int, n_features: int) -> tuple:
     """Storage shape of the covariances (and precisions) for a covariance type."""
+    n_components = check_int(n_components, "n_components", low=1, high=10**6)
+    n_features = check_int(n_features, "n_features", low=1, high=10**5)
     return {"full": (n_components, n_features, n_features),
             "tied": (n_features, n_features),
             "diag": (n_components, n_features),

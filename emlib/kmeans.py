@@ -161,7 +161,11 @@ def _check_n_clusters(n_clusters: Any, n_samples: int) -> int:
 
 
 def _check_labels(labels: Any, n_samples: int, n_clusters: int) -> np.ndarray:
-    r = np.asarray(labels)
+    try:
+        r = np.asarray(labels)
+    except ValueError:  # ragged nested sequences
+        raise ValueError(f"labels must be an integer array of shape ({n_samples},), got a "
+                         "ragged sequence") from None
     if r.shape != (n_samples,) or not np.issubdtype(r.dtype, np.integer):
         raise ValueError(f"labels must be an integer array of shape ({n_samples},), "
                          f"got {r.dtype} {r.shape}")
@@ -243,7 +247,7 @@ def update_centers(X: Any, labels: Any, n_clusters: int) -> np.ndarray:
     mean (several empty clusters: the farthest points, farthest first). Notebook 05.
     """
     X = check_points(X)
-    k = check_int(n_clusters, "n_clusters", low=1)
+    k = check_int(n_clusters, "n_clusters", low=1, high=max(len(X), 1))
     labels = _check_labels(labels, len(X), k)
     offset = X.mean(axis=0)
     counts, sums = accel.cluster_statistics(X - offset, labels, k)

@@ -273,7 +273,7 @@ class GaussianMixture1D(LatentClassModel):
     def __init__(self, n_components: int, *, learn_weights: bool = True,
                  learn_variances: bool = True, weights: Any | None = None,
                  variances: Any | None = None, min_variance: float = 1e-6) -> None:
-        self.n_components = check_int(n_components, "n_components", low=1)
+        self.n_components = check_int(n_components, "n_components", low=1, high=MAX_TRIALS)
         for name, flag in (("learn_weights", learn_weights), ("learn_variances", learn_variances)):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be True or False")

@@ -269,7 +269,7 @@ class PLSAModel(StatisticsModel, LatentClassModel):
 
     def __init__(self, n_topics: int, *, beta: float = 1.0, p_w_given_z: Any = None,
                  p_z_given_d: Any = None) -> None:
-        self.n_topics = check_int(n_topics, "n_topics", low=1)
+        self.n_topics = check_int(n_topics, "n_topics", low=1, high=10**6)
         self.beta = check_real(beta, "beta", low=0.0, high=1.0, low_open=True)
         self.fixed_p_w_given_z = self._fixed(p_w_given_z, "p_w_given_z", axis0=True)
         self.fixed_p_z_given_d = self._fixed(p_z_given_d, "p_z_given_d", axis0=False)

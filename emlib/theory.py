@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_instance, check_int, check_real
-from .em import EMModel
+from ._validation import as_float_array, check_callable, check_instance, check_int, check_real
+from .em import EMModel, validate_params
 from .mixtures import GaussianMixture1D, Mixture1DParams
 
 __all__ = [
@@ -151,6 +151,8 @@ class VectorMap:
 def em_map(model: EMModel, X: Any, params: Any) -> Any:
     """M(θ) = argmax_θ' Q(θ', θ): one EM iteration as a map of θ."""
     check_instance(model, EMModel, "model")
+    X = model.validate_data(X)
+    validate_params(model, X, params)
     return model.m_step(X, model.e_step(X, params))
 
 
@@ -177,7 +179,16 @@ def em_jacobian(model: EMModel, X: Any, params: Any, vmap: VectorMap,
 def numerical_hessian(f: Callable[[np.ndarray], float], theta: Any, eps: float = 1e-4
                       ) -> np.ndarray:
     """∂²f/∂θ_i∂θ_j by central differences (symmetrised)."""
-    theta = as_float_array(theta, "theta", ndim=1)
+    check_callable(f, "f")
+    eps = check_real(eps, "eps", low=0.0, low_open=True)
+    theta = as_float_array(theta, "theta", ndim=1, min_rows=1)
+    if theta.size > 1000:
+        raise ValueError(f"theta has {theta.size} entries: the Hessian needs 2·d² calls of f; "
+                         "at most 1000 entries")
+    scale = float(np.max(np.abs(theta)))
+    if scale * 1e-12 > eps or not np.isfinite(scale * scale):
+        raise ValueError(f"theta has entries up to {scale:.3g}: steps of eps={eps:g} vanish "
+                         "beside them; rescale theta (or raise eps)")
     d = theta.size
     H = np.zeros((d, d))
     basis = np.eye(d) * eps
@@ -221,7 +232,12 @@ def missing_information_fraction(model: EMModel, X: Any, params: Any, vmap: Vect
 
 def increment_ratios(values: Sequence[float]) -> np.ndarray:
     """Δ_{t+1} / Δ_t with Δ_t = v_t − v_{t−1}: tends to the rate (λ for θ, λ² for ln p)."""
-    v = as_float_array(values, "values", ndim=1)
-    d = np.diff(v)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return d[1:] / d[:-1]
+    v = as_float_array(values, "values", ndim=1, min_rows=3)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = np.diff(v)
+    if not np.all(np.isfinite(d)):
+        raise ValueError("values differ by more than float64 can hold: rescale them")
+    if np.any(d[:-1] == 0):
+        raise ValueError("values has two equal successive entries (an increment of 0): the "
+                         "sequence has converged; pass the part before it")
+    return d[1:] / d[:-1]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_array, check_int, check_real
+from .._validation import as_float_array, check_callable, check_int, check_real
 
 __all__ = [
     "AscentResult",
@@ -60,11 +60,15 @@ def gradient_ascent(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray
     every accepted step raises f, an M step made of such steps never lowers the bound:
     that is all generalized EM needs (chapter ``09_em_variants``).
     """
+    check_callable(f, "f")
+    check_callable(grad, "grad")
     max_steps = check_int(max_steps, "max_steps", low=0)
     tol = check_real(tol, "tol", low=0.0)
     t = check_real(step, "step", low=0.0, low_open=True)
-    x = as_float_array(x0, "x0", ndim=1).copy()
+    x = as_float_array(x0, "x0", ndim=1, min_rows=1).copy()
     value = float(f(x))
+    if not np.isfinite(value):
+        raise ValueError(f"f(x0) must be a finite number, got {value}")
     evaluations, steps = 1, 0
     for _ in range(max_steps):
         g = np.asarray(grad(x), float)

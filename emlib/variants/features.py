@@ -44,13 +44,24 @@ then there such can may one two using used use show shown both between where whe
 new only more most over under other each some very here""".split())
 
 
+def _strings(value: Any, name: str) -> list[str]:
+    """A non-empty list or tuple of strings (a TypeError names ``name`` otherwise)."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of strings, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    if not all(isinstance(v, str) for v in value):
+        bad = next(v for v in value if not isinstance(v, str))
+        raise TypeError(f"{name} must hold strings only, got {type(bad).__name__}")
+    return list(value)
+
+
 def bag_of_words(texts: Sequence[str], *, vocabulary_size: int = 300, min_length: int = 3
                  ) -> BagOfWords:
     """Counts of the ``vocabulary_size`` words found in most documents (lower case, letters
     only, at least ``min_length`` letters, a short English stop list removed)."""
     vocabulary_size = check_int(vocabulary_size, "vocabulary_size", low=1)
-    if isinstance(texts, str) or len(texts) == 0:
-        raise ValueError("texts must be a non-empty sequence of strings")
+    texts = _strings(texts, "texts")
     pattern = re.compile(rf"[a-z]{{{check_int(min_length, 'min_length', low=1)},}}")
     docs = [[w for w in pattern.findall(str(t).lower()) if w not in _STOP] for t in texts]
     frequency = Counter(w for doc in docs for w in set(doc))
@@ -71,9 +82,7 @@ def word_features(vocabulary: Sequence[str], *, identity: bool = True, prefix: i
     "galaxy"/"galaxies" share "galax") and its last ``suffix`` letters, keeping only
     prefixes and suffixes shared by at least ``min_shared`` words (0 disables either).
     """
-    words = [str(w) for w in vocabulary]
-    if not words:
-        raise ValueError("vocabulary must not be empty")
+    words = _strings(vocabulary, "vocabulary")
     names: list[str] = []
     columns: list[np.ndarray] = []
     if identity:
@@ -142,7 +151,7 @@ class FeaturizedMixture(_MAPObjective, LatentClassModel):
 
     def __init__(self, n_components: int, features: Any, *, l2: float = 0.1,
                  max_inner: int = 500, inner_tol: float = 1e-6) -> None:
-        self.n_components = check_int(n_components, "n_components", low=1)
+        self.n_components = check_int(n_components, "n_components", low=1, high=10**6)
         self.features = as_float_array(features, "features", ndim=2)
         self.l2 = check_real(l2, "l2", low=0.0)
         self.max_inner = check_int(max_inner, "max_inner", low=1)

@@ -131,7 +131,7 @@ class VariationalGaussianMixture1DModel(EMModel):
                  mean_precision: float = 1.0, mean_prior: float | None = None,
                  degrees_of_freedom: float = 1.0, covariance_prior: float | None = None
                  ) -> None:
-        self.n_components = check_int(n_components, "n_components", low=1)
+        self.n_components = check_int(n_components, "n_components", low=1, high=10**6)
         self.alpha0 = (1 / self.n_components if weight_concentration is None
                        else check_real(weight_concentration, "weight_concentration", low=0.0,
                                        low_open=True))
