@@ -41,6 +41,7 @@ __all__ = [
     "Stepper",
     "SufficientStatisticsModel",
     "Trace",
+    "VectorMap",
     "run",
     "validate_params",
 ]
@@ -137,6 +138,15 @@ class EMModel(ABC):
             float(self.kl_divergence(X, posterior, params)))
         return Evaluation(float(self.log_likelihood(X, params)), exact, bound, gap,
                           *at_posterior)
+
+
+@dataclass(frozen=True)
+class VectorMap:
+    """θ ↔ a vector of free coordinates, for Jacobians and Hessians by finite differences
+    (EM's rate, chapter ``07_em_theory``; gradient steps in generalized EM, chapter 09)."""
+
+    to_vector: Callable[[Any], np.ndarray]
+    from_vector: Callable[[np.ndarray], Any]
 
 
 class Statistics:

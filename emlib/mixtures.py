@@ -26,7 +26,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from ._validation import as_float_array, check_distribution, check_instance, check_int, check_real
-from .em import LatentClassModel
+from .em import LatentClassModel, VectorMap
 from .prereq import xlogy
 
 __all__ = ["BinomialData", "BinomialMixture", "BinomialMixtureParams", "GaussianMixture1D",
@@ -355,8 +355,7 @@ class GaussianMixture1D(LatentClassModel):
     @property
     def vector_map(self) -> Any:
         """θ ↔ (a, μ, ln σ²) with π = softmax(a): unconstrained coordinates for gradients
-        (an :class:`emlib.theory.VectorMap`)."""
-        from .theory import VectorMap  # the rate of EM is chapter 07's topic
+        (an :class:`emlib.em.VectorMap`)."""
 
         k = self.n_components
 

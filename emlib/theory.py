@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_float_array, check_callable, check_instance, check_int, check_real
-from .em import EMModel, validate_params
+from .em import EMModel, VectorMap, validate_params
 from .mixtures import GaussianMixture1D, Mixture1DParams
 
 __all__ = [
@@ -140,14 +140,6 @@ def bound_curve(model: EMModel, X: Any, posterior: Any, params: Any,
 # ----------------------------------------------------------------------------------------
 # The rate of EM: Jacobian of the EM map and the fraction of missing information
 # ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class VectorMap:
-    """θ ↔ a vector of free coordinates (for Jacobians and Hessians by finite differences)."""
-
-    to_vector: Callable[[Any], np.ndarray]
-    from_vector: Callable[[np.ndarray], Any]
-
-
 def em_map(model: EMModel, X: Any, params: Any) -> Any:
     """M(θ) = argmax_θ' Q(θ', θ): one EM iteration as a map of θ."""
     check_instance(model, EMModel, "model")

@@ -15,8 +15,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .._validation import as_float_array, check_distribution, check_int, check_real
-from ..em import LatentClassModel
-from ..theory import VectorMap
+from ..em import LatentClassModel, VectorMap
 from .ascent import AscentResult, gradient_ascent
 from .map_em import _MAPObjective
 

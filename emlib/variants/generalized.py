@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_int, check_real
-from ..em import EMModel, Evaluation
-from ..theory import VectorMap
+from ..em import EMModel, Evaluation, VectorMap
 from .ascent import gradient_ascent
 
 __all__ = [
