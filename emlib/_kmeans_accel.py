@@ -54,6 +54,13 @@ def _chunk(n_features: int, n_clusters: int) -> int:
     return int(np.clip(2**18 // (n_clusters * (n_features + 1)), 256, CHUNK))
 
 
+def column_mean(A: np.ndarray) -> np.ndarray:
+    """The column means of A, computed as min + mean(A − min): a sum of values near 1e300
+    would overflow, their offsets from the minimum do not (k-Means checks the span)."""
+    low = A.min(axis=0)
+    return low + (A - low).mean(axis=0)
+
+
 def row_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     """‖x_i − c_i‖ row by row (C broadcastable to X), computed directly (no cancellation)."""
     diff = X - C
@@ -341,7 +348,7 @@ def elkan_assign(X: np.ndarray, C: np.ndarray, previous: ElkanBounds | None,
         a, u = np.empty_like(previous.labels), np.empty_like(previous.upper)
         lower = np.empty_like(previous.lower)
         counts, sums = np.zeros(k, dtype=np.intp), np.zeros((k, X.shape[1]))
-        offset = C.mean(axis=0) if offset is None else offset
+        offset = column_mean(C) if offset is None else offset
         n_distances, best, bound = _compiled(_elkan_rows)(
             X, C, half_cc, s, delta, previous.labels, previous.upper, previous.lower,
             _MARGIN, offset, a, u, lower, counts, sums)

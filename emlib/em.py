@@ -343,6 +343,28 @@ class Trace:
         """ln p(X|θ) after every half-step."""
         return self.column("log_likelihood")
 
+    def largest_difference(self, other: Trace) -> float:
+        """The largest difference of ln p, L and KL between two traces, record by record,
+        relative to max(1, |ln p|) of the record (KL = ln p − L carries the rounding of
+        ln p itself). ``inf`` when the traces differ in length or in their half-steps.
+        Chapter 12 compares a distributed run with the in-memory one this way."""
+        if not isinstance(other, Trace):
+            raise TypeError(f"other must be a Trace, got {type(other).__name__}")
+        if len(self.records) != len(other.records):
+            return float("inf")
+        worst = 0.0
+        for a, b in zip(self.records, other.records, strict=True):
+            if (a.step, a.iteration) != (b.step, b.iteration):
+                return float("inf")
+            scale = max(1.0, abs(b.log_likelihood))
+            for name in ("log_likelihood", "lower_bound", "kl"):
+                va, vb = getattr(a, name), getattr(b, name)
+                if (va is None) != (vb is None):
+                    return float("inf")
+                if va is not None:
+                    worst = max(worst, abs(va - vb) / scale)
+        return worst
+
 
 def _validate_loop_args(max_iter: int, tol: float | None) -> None:
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:

@@ -163,8 +163,9 @@ def _precision_cholesky(cov: np.ndarray, covariance_type: str, name: str) -> np.
         lower = np.linalg.cholesky(stack)
     except np.linalg.LinAlgError:
         raise ValueError(f"{name} must be positive definite (a Cholesky factorisation failed): "
-                         "a component collapsed or the data are degenerate; increase "
-                         "reg_covar") from None
+                         "a component collapsed or the data X are degenerate (constant or "
+                         "repeated rows, or values so large that reg_covar vanishes beside "
+                         "them); increase reg_covar or rescale X") from None
     eye = np.broadcast_to(np.eye(stack.shape[-1]), stack.shape)
     upper = np.swapaxes(np.linalg.solve(lower, eye), -1, -2)  # (L⁻¹)ᵀ, upper triangular
     return upper[0] if covariance_type == "tied" else upper
@@ -399,6 +400,11 @@ class GaussianMixtureModel(StatisticsModel):
                              f"squared distances, which overflow beyond a range of {limit:.3g} "
                              "for this many values: rescale X (e.g. divide by its largest "
                              "absolute value)")
+        top = float(np.max(np.abs(array)))
+        if not top <= limit:  # the M step forms μ_k μ_kᵀ from the means (1e300² overflows)
+            raise ValueError(f"X has values up to {top:.3g}: the M step's products of means "
+                             f"overflow beyond {limit:.3g}; shift X towards the origin "
+                             "(subtract its mean) or rescale it")
         return GMMData(array)
 
     def _check_enough_rows(self, data: GMMData) -> None:

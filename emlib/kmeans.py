@@ -199,7 +199,7 @@ def squared_distances(X: Any, centers: Any) -> np.ndarray:
 
 def _nearest(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     """Lloyd's assignment with the data centred at the mean of the centres."""
-    return accel.lloyd_pass(X, C, C.mean(axis=0))[0]
+    return accel.lloyd_pass(X, C, accel.column_mean(C))[0]
 
 
 def nearest_centers(X: Any, centers: Any) -> np.ndarray:
@@ -249,7 +249,7 @@ def update_centers(X: Any, labels: Any, n_clusters: int) -> np.ndarray:
     X = check_points(X)
     k = check_int(n_clusters, "n_clusters", low=1, high=max(len(X), 1))
     labels = _check_labels(labels, len(X), k)
-    offset = X.mean(axis=0)
+    offset = accel.column_mean(X)
     counts, sums = accel.cluster_statistics(X - offset, labels, k)
     return _centers_from_statistics(X, labels, offset, counts, sums)
 
@@ -487,7 +487,7 @@ class KMeansModel(EMModel):
         old = None if posterior is None else self._labels(X, posterior)
         # the centring point m: chosen once per chain of E steps (the mean of the first
         # centres), so that the same labels give bit for bit the same centres again
-        offset = C.mean(axis=0) if previous is None else previous.offset
+        offset = accel.column_mean(C) if previous is None else previous.offset
         labels, best, bound, stats, state, n_distances, n_tests = self._assign(
             X, C, offset, old, previous)
         counts, sums = stats if stats is not None else accel.cluster_statistics(
@@ -511,7 +511,7 @@ class KMeansModel(EMModel):
             q = posterior
             return KMeansParams(_centers_from_statistics(X, labels, q.offset, q.counts,
                                                          q.sums))
-        offset = X.mean(axis=0)
+        offset = accel.column_mean(X)
         counts, sums = accel.cluster_statistics(X - offset, labels, self.n_clusters)
         return KMeansParams(_centers_from_statistics(X, labels, offset, counts, sums))
 
@@ -527,7 +527,7 @@ class KMeansModel(EMModel):
             offset, counts, sums = posterior.offset, posterior.counts, posterior.sums
             centers = posterior.centers
         else:
-            offset = X.mean(axis=0)
+            offset = accel.column_mean(X)
             counts, sums = accel.cluster_statistics(X - offset, labels, self.n_clusters)
             centers = offset + sums / np.maximum(counts, 1)[:, None]
         distances = row_distances(X, centers[labels])
@@ -657,7 +657,7 @@ class KMeans(EMEstimator):
     def _run_tol(self, X: np.ndarray) -> float | None:
         if self.tol is None:
             return None
-        spread = float(np.sum((X - X.mean(axis=0)) ** 2))           # J₁, two-pass
+        spread = float(np.sum((X - accel.column_mean(X)) ** 2))           # J₁, two-pass
         # tol = 0: stop when J did not drop at all (the smallest positive float)
         return max(self.tol * spread, float(np.finfo(float).smallest_subnormal))
 

@@ -222,3 +222,19 @@ def test_one_pass_over_the_data_per_half_step():
     calls.clear()
     s.e(); s.m(); s.e()  # noqa: E702
     assert len(calls) == 1
+
+
+def test_largest_difference_between_traces():
+    from emlib.mixtures import BinomialMixture, BinomialMixtureParams
+
+    model = BinomialMixture(2, 10)
+    start = BinomialMixtureParams([0.5, 0.5], [0.3, 0.7])
+    a = run(model, np.array([5, 9, 8, 4, 7]), start, max_iter=5, tol=None)
+    b = run(model, np.array([5, 9, 8, 4, 7]), start, max_iter=5, tol=None)
+    assert a.largest_difference(b) == 0.0
+    assert a.largest_difference(run(model, np.array([5, 9, 8, 4, 7]), start, max_iter=4,
+                                     tol=None)) == float("inf")
+    other = run(model, np.array([5, 9, 8, 4, 6]), start, max_iter=5, tol=None)
+    assert 0 < a.largest_difference(other) < float("inf")
+    with pytest.raises(TypeError, match="other"):
+        a.largest_difference([1, 2])

@@ -17,8 +17,7 @@ A hypothesis test adds random extreme arrays (a fixed budget, derandomized under
 Views (``emlib.views`` and the widget factories) and the figure writer are left out: they
 are tested by clicking and by tests/test_figures.py.
 
-``KNOWN`` lists the failures that belong to modules other branches are fixing; each is an
-``xfail(strict=False)`` with its reason, to be removed when the fix is merged.
+Every case must pass: there is no list of expected failures.
 """
 
 from __future__ import annotations
@@ -364,25 +363,6 @@ LABELS = {("ball.bernoulli_mle", "outcomes"), ("ball.count_outcomes", "outcomes"
           ("ball.ThreePegModel", "X"), ("features.bag_of_words", "texts"),
           ("features.word_features", "vocabulary")}
 
-#: Failures in modules other branches own: (call id, family) -> reason. Remove an entry
-#: when its fix is merged (the xfails are not strict, so a fixed entry shows as XPASS).
-KNOWN: dict[tuple[str, str], str] = {
-    ("gmm.GaussianMixture.fit", "huge"):
-        "gmm helper (emlib/gmm.py): X: ValueError does not name 'X': M step: covariances "
-        "contains NaN or infinite values. (reg_covar=1e-06)",
-    ("gmm.GaussianMixtureModel", "huge"):
-        "gmm helper (emlib/gmm.py): X: ValueError does not name 'X': M step: covariances "
-        "contains NaN or infinite values. (reg_covar=1e-06)",
-    ("variational.VariationalGaussianMixture1D.fit", "huge"):
-        "plsa helper (emlib/variants/variational.py): X: ValueError does not name 'X': resp "
-        "contains NaN or infinite values",
-    ("gmm.MAPGaussianMixtureModel", "huge"):
-        "gmm helper (emlib/variants/map_em.py): X: ValueError does not name 'X': M step: "
-        "covariances contains NaN or infinite values. (reg_covar=0)",
-    ("generalized.GeneralizedEM", "huge_count"):
-        "emlib/variants/generalized.py (no helper; lead): step: ValueError does not name "
-        "'step': variances contains NaN or infinite values",
-}
 
 
 # ------------------------------------------------------------------------------------------
@@ -470,15 +450,8 @@ def judge(call: Call, argument: str, family: Family, require_name: bool = True) 
 
 
 def _cases() -> list[Any]:
-    cases = []
-    for call in CALLS:
-        for family in FAMILIES:
-            marks = []
-            if (call.id, family.name) in KNOWN:
-                marks = [pytest.mark.xfail(strict=False, reason=KNOWN[(call.id, family.name)])]
-            cases.append(pytest.param(call.id, family.name, marks=marks,
-                                      id=f"{call.id}-{family.name}"))
-    return cases
+    return [pytest.param(call.id, family.name, id=f"{call.id}-{family.name}")
+            for call in CALLS for family in FAMILIES]
 
 
 def test_every_call_is_valid_as_written():
@@ -537,29 +510,8 @@ GROUPS = sorted({call_id.split(".")[0] for call_id, _ in ARRAY_ARGUMENTS})
 EXTREME = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
                     st.sampled_from([0.0, -0.0, 1e300, -1e300, 1e-300, 5e-324, 1e150, 1e8]))
 
-#: Random extreme arrays that still fail in modules other branches own: group -> reason.
-RANDOM_KNOWN: dict[str, str] = {
-    "generalized": "emlib/variants/generalized.py (lead): X shifted by -1e8 (1-D mixture far "
-                   "from the origin) fails or gives NaN",
-    "gmm": "gmm helper: GaussianMixture.fit on 2 degenerate rows ([[175686, 0], [0, 0]]) "
-           "blames covariances/reg_covar, not X; 1e300 data: 'covariances contains NaN'",
-    "kmeans": "kmeans helper: kmeans_plusplus_steps with entries near 1.3e154 (squared "
-              "distances overflow) gives NaN or a deep error",
-    "map_em": "gmm helper: MAPGaussianMixture on identical rows at 1e150 (reg_covar=0) fails "
-              "in the M step, blaming covariances",
-    "online": "plsa helper: OnlineEM.fit on data at 4e153 (overflow) gives NaN or a deep error",
-    "plsa": "plsa helper: perplexity accepts p_z_given_d with negative rows (not "
-            "distributions) and returns NaN",
-    "theory": "emlib/theory.py (lead): increment_ratios([0, 0, 0, 0]) returns NaN (0/0) "
-              "instead of a clear error or a defined ratio",
-    "variational": "plsa helper: VariationalGaussianMixture1D.fit on constant data (all 0) "
-                   "gives a deep error or NaN",
-}
-
-
 def _group_cases() -> list[Any]:
-    return [pytest.param(g, id=g, marks=[pytest.mark.xfail(strict=False, reason=RANDOM_KNOWN[g])]
-                         if g in RANDOM_KNOWN else []) for g in GROUPS]
+    return [pytest.param(g, id=g) for g in GROUPS]
 
 
 @pytest.mark.parametrize("group", _group_cases())
@@ -742,16 +694,8 @@ BLOBS = datasets.make_gaussian_blobs(300, [[0, 0], [6, 0], [0, 6]], rng=1).X
 START = np.array([[1.0, 1.0], [5.0, -1.0], [-1.0, 5.0]])
 TRANSFORMS = [("shift 1e8", 1.0, 1e8), ("shift 1e10", 1.0, 1e10), ("scale 1e-150", 1e-150, 0.0),
               ("scale 1e150", 1e150, 0.0), ("scale 1e-8 shift 1e2", 1e-8, 1e2)]
-#: (model, transform) -> reason, for models other branches are fixing.
-TRANSFORM_KNOWN = {
-}
-
-
 def _transform_cases() -> list[Any]:
-    return [pytest.param(model, name, scale, shift, id=f"{model}-{name}",
-                         marks=[pytest.mark.xfail(strict=False,
-                                                  reason=TRANSFORM_KNOWN[(model, name)])]
-                         if (model, name) in TRANSFORM_KNOWN else [])
+    return [pytest.param(model, name, scale, shift, id=f"{model}-{name}")
             for model in ("kmeans", "gmm", "mle") for name, scale, shift in TRANSFORMS]
 
 

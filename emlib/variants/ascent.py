@@ -37,14 +37,18 @@ def _backtrack(f: Callable[[np.ndarray], float], x: np.ndarray, value: float,
 
     Returns (x + t·d, its value, t, f evaluations); the point is None when t fell below
     ``t_min`` without an acceptable step (x is then, to working precision, a maximum
-    along d).
+    along d). A step that leaves f's domain (non-finite coordinates, or parameters f
+    refuses with a ValueError, e.g. a variance that overflows) counts as f = −∞: t halves.
     """
     evaluations = 0
     while t >= t_min:
         candidate = x + t * direction
-        new = float(f(candidate))
         evaluations += 1
-        if new >= value + armijo * t * slope:
+        try:
+            new = float(f(candidate)) if np.all(np.isfinite(candidate)) else -np.inf
+        except ValueError:
+            new = -np.inf
+        if np.isfinite(new) and new >= value + armijo * t * slope:
             return candidate, new, t, evaluations
         t /= 2
     return None, value, t, evaluations

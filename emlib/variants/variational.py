@@ -149,7 +149,7 @@ class VariationalGaussianMixture1DModel(EMModel):
             raise ValueError(f"X needs at least max(2, n_components) = "
                              f"{max(2, self.n_components)} points, got {X.size}")
         with np.errstate(over="ignore", under="ignore"):
-            spread = float(np.ptp(X))
+            spread = float(max(np.ptp(X), np.max(np.abs(X))))  # deviations, and m₀ = mean X
             if not np.isfinite(spread * spread * X.size):
                 raise ValueError(f"X spans {spread:g}: its squared deviations overflow "
                                  "float64; rescale X")

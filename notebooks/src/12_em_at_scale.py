@@ -133,25 +133,12 @@ distributed = fit_distributed(model, da.from_array(X, chunks=(25_000, 2)), param
                               max_iter=15, tol=None, client=client)
 
 
-def largest_difference(a, b):
-    """The largest difference of ln p, L and KL between two traces, record by record,
-    relative to the size of ln p (KL = ln p − L carries the rounding of ln p itself)."""
-    worst = 0.0
-    for ra, rb in zip(a.records, b.records, strict=True):
-        scale = max(1.0, abs(rb.log_likelihood))
-        for name in ("log_likelihood", "lower_bound", "kl"):
-            va, vb = getattr(ra, name), getattr(rb, name)
-            if va is not None:
-                worst = max(worst, abs(va - vb) / scale)
-    return worst
-
-
 print(f"{distributed.n_partitions} map tasks per job, "
       f"{len(distributed.records)} records in both traces")
 print("ln p after 15 iterations, in memory:", fmt(in_memory.records[-1].log_likelihood, 3))
 print("ln p after 15 iterations, cluster:  ", fmt(distributed.records[-1].log_likelihood, 3))
 print("every record equal to 1e-10 (relative to ln p):",
-      largest_difference(distributed, in_memory) < 1e-10)
+      distributed.largest_difference(in_memory) < 1e-10)
 
 # %% [markdown]
 # The traces agree to rounding: the cluster adds the partitions' sums in another order
@@ -181,7 +168,7 @@ hmm_cluster = fit_distributed(hmm, db.from_sequence(sequences, npartitions=6), h
                               max_iter=20, tol=None, client=client)
 print("ln p after 20 iterations:", fmt(hmm_cluster.records[-1].log_likelihood, 3))
 print("every record equal to 1e-10 (relative to ln p):",
-      largest_difference(hmm_cluster, hmm_memory) < 1e-10)
+      hmm_cluster.largest_difference(hmm_memory) < 1e-10)
 print("learned transitions:\n", fmt(hmm_cluster.params.trans, 2))
 
 # %% [markdown]
@@ -205,7 +192,7 @@ print(f"{counts.shape[0]} documents × {counts.shape[1]} words in "
       f"{plsa_cluster.n_partitions} blocks")
 print("ln p after 10 iterations:", fmt(plsa_cluster.records[-1].log_likelihood, 1))
 print("every record equal to 1e-10 (relative to ln p):",
-      largest_difference(plsa_cluster, plsa_memory) < 1e-10)
+      plsa_cluster.largest_difference(plsa_memory) < 1e-10)
 
 # %% [markdown]
 # ## IBM Model 1 on the parallel corpus, and k-Means
@@ -226,7 +213,7 @@ ibm1_cluster = fit_distributed(ibm1, split_corpus(pairs, 5), ibm1_start, max_ite
                                tol=None, client=client)
 print(f"IBM Model 1: {len(pairs)} pairs in {ibm1_cluster.n_partitions} blocks, "
       f"ln p = {fmt(ibm1_cluster.records[-1].log_likelihood, 2)}, every record equal to 1e-10:",
-      largest_difference(ibm1_cluster, ibm1_memory) < 1e-10)
+      ibm1_cluster.largest_difference(ibm1_memory) < 1e-10)
 
 kmeans = KMeansModel(3)
 X_small = X[:40_000]
@@ -235,7 +222,7 @@ kmeans_memory = run(kmeans, X_small, kmeans_start, max_iter=10, tol=None)
 kmeans_cluster = fit_distributed(kmeans, da.from_array(X_small, chunks=(10_000, 2)),
                                  kmeans_start, max_iter=10, tol=None, client=client)
 print(f"k-Means: −J = {fmt(kmeans_cluster.records[-1].log_likelihood, 1)}, "
-      "every record equal to 1e-10:", largest_difference(kmeans_cluster, kmeans_memory) < 1e-10)
+      "every record equal to 1e-10:", kmeans_cluster.largest_difference(kmeans_memory) < 1e-10)
 
 # %% [markdown]
 # ## Data too large to hold
